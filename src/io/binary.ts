@@ -1,0 +1,141 @@
+/**
+ * Raw binary recordings: samples interleaved time-major (sample 0 of every channel, then sample 1, ...),
+ * one file per segment, optionally after a header of `byteOffset` bytes. The file may hold more
+ * channels than the recording exposes (sync or auxiliary channels): `fileChannels` picks them.
+ */
+import { DType, DTYPE_BYTES, NumericArray, allocArray, isFloatDType, viewAs } from '../core/dtypes.js';
+import { Recording, RecordingInit } from '../core/recording.js';
+import { ByteSource, FileByteSource, formatBytes } from './bytesource.js';
+
+export interface BinaryRecordingOptions {
+  /** One file (or byte source) per segment. */
+  files: (string | ByteSource)[];
+  samplingFrequency: number;
+  /** Channels stored in the file, including non-ephys ones. */
+  numChannelsInFile: number;
+  dtype: DType;
+  byteOffset?: number;
+  /** Bytes to ignore at the end of each file (e.g. a footer). */
+  byteTrailer?: number;
+  /** Which file columns form the recording's channels (default: all). */
+  fileChannels?: ArrayLike<number>;
+  channelIds?: string[];
+  gains?: ArrayLike<number>;
+  offsets?: ArrayLike<number>;
+  bigEndian?: boolean;
+  /** Number of samples per segment when the file is longer than the data (default: from the file size). */
+  numSamples?: number[];
+  /** Extra metadata (probe, properties, annotations, times). */
+  init?: Partial<RecordingInit>;
+}
+
+export class BinaryRecording extends Recording {
+  private readonly sources: ByteSource[];
+  private readonly fileChannels: Int32Array;
+  private readonly numChannelsInFile: number;
+  private readonly byteOffset: number;
+  private readonly bigEndian: boolean;
+
+  constructor(opts: BinaryRecordingOptions) {
+    const item = DTYPE_BYTES[opts.dtype];
+    if (!item) throw new Error(`unknown dtype '${opts.dtype}'`);
+    if (!Number.isInteger(opts.numChannelsInFile) || opts.numChannelsInFile < 1) {
+      throw new Error(`number of channels must be a positive integer, got ${opts.numChannelsInFile}: check --channels`);
+    }
+    if (opts.files.length === 0) throw new Error('a binary recording needs at least one file');
+    const offset = opts.byteOffset ?? 0;
+    const trailer = opts.byteTrailer ?? 0;
+    const frameBytes = opts.numChannelsInFile * item;
+    const sources = opts.files.map((f) => (typeof f === 'string' ? new FileByteSource(f) : f));
+    const numSamples = sources.map((src, s) => {
+      const dataBytes = src.size - offset - trailer;
+      if (dataBytes < 0) {
+        throw new Error(`${src.name}: file has ${formatBytes(src.size)} bytes, fewer than the header offset of ${formatBytes(offset)} bytes: check the byte offset`);
+      }
+      const fromSize = Math.floor(dataBytes / frameBytes);
+      const want = opts.numSamples?.[s];
+      if (want !== undefined) {
+        if (want > fromSize) {
+          throw new Error(`${src.name}: metadata says ${want} samples but the file holds only ${fromSize} (${formatBytes(src.size)} bytes): the file is truncated or the channel count/dtype is wrong`);
+        }
+        return want;
+      }
+      if (dataBytes % frameBytes !== 0) {
+        throw new Error(
+          `${src.name}: file size ${formatBytes(dataBytes)} bytes${offset ? ` (after a ${offset}-byte header)` : ''} is not a multiple of ${opts.numChannelsInFile} channels × ${item} bytes (${opts.dtype}): check --channels and --dtype, or the file is truncated`,
+        );
+      }
+      return fromSize;
+    });
+    const fileChannels = opts.fileChannels ? Int32Array.from(opts.fileChannels) : Int32Array.from({ length: opts.numChannelsInFile }, (_, i) => i);
+    for (const c of fileChannels) {
+      if (c < 0 || c >= opts.numChannelsInFile) throw new Error(`file channel ${c} is outside 0..${opts.numChannelsInFile - 1}`);
+    }
+    const channelIds = opts.channelIds ?? Array.from(fileChannels, (c) => String(c));
+    if (channelIds.length !== fileChannels.length) {
+      throw new Error(`${channelIds.length} channel ids for ${fileChannels.length} channels`);
+    }
+    super({
+      samplingFrequency: opts.samplingFrequency,
+      channelIds,
+      dtype: opts.dtype,
+      numSamples,
+      gains: opts.gains,
+      offsets: opts.offsets,
+      ...opts.init,
+    });
+    this.sources = sources;
+    this.fileChannels = fileChannels;
+    this.numChannelsInFile = opts.numChannelsInFile;
+    this.byteOffset = offset;
+    this.bigEndian = opts.bigEndian ?? false;
+  }
+
+  /** The files behind each segment. */
+  get fileNames(): string[] {
+    return this.sources.map((s) => s.name);
+  }
+
+  close(): void {
+    for (const s of this.sources) s.close();
+  }
+
+  protected readRaw(segment: number, start: number, end: number, channels: Int32Array): NumericArray {
+    const item = DTYPE_BYTES[this.dtype];
+    const nf = this.numChannelsInFile;
+    const src = this.sources[segment];
+    const bytes = src.read(this.byteOffset + start * nf * item, (end - start) * nf * item);
+    if (this.bigEndian && item > 1) swapBytes(bytes, item);
+    const all = viewAs(this.dtype, bytes);
+    if (isFloatDType(this.dtype)) checkFinite(all, src.name, start, nf);
+    const nc = channels.length;
+    const cols = channels.map((c) => this.fileChannels[c]);
+    let identity = nc === nf;
+    for (let j = 0; identity && j < nc; j++) identity = cols[j] === j;
+    if (identity) return all;
+    const out = allocArray(this.dtype, (end - start) * nc);
+    for (let t = 0, o = 0; t < end - start; t++) {
+      const b = t * nf;
+      for (let j = 0; j < nc; j++) out[o++] = all[b + cols[j]];
+    }
+    return out;
+  }
+}
+
+function swapBytes(b: Uint8Array, item: number): void {
+  for (let i = 0; i < b.length; i += item) {
+    for (let a = 0, z = item - 1; a < z; a++, z--) {
+      const t = b[i + a];
+      b[i + a] = b[i + z];
+      b[i + z] = t;
+    }
+  }
+}
+
+function checkFinite(a: NumericArray, file: string, startSample: number, nc: number): void {
+  for (let i = 0; i < a.length; i++) {
+    if (!Number.isFinite(a[i])) {
+      throw new Error(`${file}: ${a[i]} at sample ${startSample + Math.floor(i / nc)}, channel ${i % nc}: float data must be finite; repair or interpolate the file before sorting`);
+    }
+  }
+}
