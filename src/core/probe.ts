@@ -118,6 +118,11 @@ export class Probe {
 export class ProbeGroup {
   constructor(readonly probes: Probe[]) {}
 
+  /** Rebuilds a group after structured cloning (which drops class prototypes). */
+  static revive(plain: { probes: ProbeInit[] } | ProbeGroup): ProbeGroup {
+    return new ProbeGroup(plain.probes.map((p) => new Probe(p as ProbeInit)));
+  }
+
   get numContacts(): number {
     return this.probes.reduce((s, p) => s + p.numContacts, 0);
   }

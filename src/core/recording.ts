@@ -7,6 +7,7 @@
  */
 import { DType, NumericArray, allocArray } from './dtypes.js';
 import { ProbeGroup } from './probe.js';
+import type { RecordingSpec } from './spec.js';
 
 export type PropertyValues = NumericArray | unknown[];
 
@@ -91,6 +92,15 @@ export abstract class Recording {
 
   /** Reads [start, end) of the given channels in the native dtype, time-major. Arguments are already validated. */
   protected abstract readRaw(segment: number, start: number, end: number, channels: Int32Array): NumericArray;
+
+  /**
+   * A description from which fromSpec() in another thread rebuilds an equal recording, or null when
+   * this recording cannot travel (the executor then runs it in the calling thread).
+   * Metadata changed after construction (probe, properties) must be included by the subclass.
+   */
+  toSpec(): RecordingSpec | null {
+    return null;
+  }
 
   get numChannels(): number {
     return this.channelIds.length;
@@ -247,6 +257,11 @@ export abstract class Recording {
     }
     return out;
   }
+}
+
+/** RecordingInit after structured cloning: restores the probe's classes. */
+export function reviveInit(init: RecordingInit): RecordingInit {
+  return { ...init, probe: init.probe ? ProbeGroup.revive(init.probe) : null };
 }
 
 /** µV float32 from raw values: raw * gain[c] + offset[c], with channel c = channels[j]. */

@@ -4,7 +4,25 @@
  * All are lazy: they map a request onto their parents' getTraces.
  */
 import { DType, NumericArray, allocArray, dtypeOf } from './dtypes.js';
-import { Recording, RecordingInit, PropertyValues, SegmentTime } from './recording.js';
+import { Recording, RecordingInit, PropertyValues, SegmentTime, reviveInit } from './recording.js';
+import type { RecordingSpec, SpecLoader } from './spec.js';
+
+/** Spec of a recording whose args are its parents' specs plus plain values; null if a parent cannot travel. */
+function derivedSpec(exportName: string, parents: Recording[], extra: Record<string, unknown>): RecordingSpec | null {
+  const specs = parents.map((p) => p.toSpec());
+  if (specs.some((s) => s === null)) return null;
+  return { module: import.meta.url, exportName, args: { parents: specs, ...extra } };
+}
+
+interface DerivedArgs {
+  parents: RecordingSpec[];
+  [k: string]: unknown;
+}
+
+async function loadParents(args: unknown, load: SpecLoader): Promise<{ parents: Recording[]; a: DerivedArgs }> {
+  const a = args as DerivedArgs;
+  return { parents: await Promise.all(a.parents.map(load)), a };
+}
 import { Probe, ProbeGroup } from './probe.js';
 
 /** A recording held in memory: one time-major typed array per segment. */
@@ -35,6 +53,15 @@ export class InMemoryRecording extends Recording {
   protected readRaw(segment: number, start: number, end: number, channels: Int32Array): NumericArray {
     return gatherChannels(this.data[segment], this.numChannels, start, end, channels);
   }
+
+  override toSpec(): RecordingSpec {
+    return { module: import.meta.url, exportName: 'InMemoryRecording', args: { data: this.data, init: this.baseInit() } };
+  }
+
+  static fromSpec(args: unknown): InMemoryRecording {
+    const a = args as { data: NumericArray[]; init: RecordingInit };
+    return new InMemoryRecording(a.data, reviveInit(a.init));
+  }
 }
 
 /** Copies rows [start, end) and the given columns of a time-major array. */
@@ -61,6 +88,15 @@ export class ChannelSliceRecording extends Recording {
 
   protected readRaw(segment: number, start: number, end: number, channels: Int32Array): NumericArray {
     return this.parent.getTraces({ segment, start, end, channels: channels.map((c) => this.parentChannels[c]) });
+  }
+
+  override toSpec(): RecordingSpec | null {
+    return derivedSpec('ChannelSliceRecording', [this.parent], { channels: Array.from(this.parentChannels), ids: [...this.channelIds] });
+  }
+
+  static async fromSpec(args: unknown, load: SpecLoader): Promise<Recording> {
+    const { parents, a } = await loadParents(args, load);
+    return new ChannelSliceRecording(parents[0], Int32Array.from(a.channels as number[]), a.ids as string[]);
   }
 }
 
@@ -104,6 +140,15 @@ export class FrameSliceRecording extends Recording {
   protected readRaw(segment: number, start: number, end: number, channels: Int32Array): NumericArray {
     return this.parent.getTraces({ segment, start: start + this.startFrame, end: end + this.startFrame, channels });
   }
+
+  override toSpec(): RecordingSpec | null {
+    return derivedSpec('FrameSliceRecording', [this.parent], { start: this.startFrame, end: this.endFrame });
+  }
+
+  static async fromSpec(args: unknown, load: SpecLoader): Promise<Recording> {
+    const { parents, a } = await loadParents(args, load);
+    return new FrameSliceRecording(parents[0], a.start as number, a.end as number);
+  }
 }
 
 export function frameSlice(rec: Recording, start: number, end: number): Recording {
@@ -118,6 +163,15 @@ export class SelectSegmentRecording extends Recording {
 
   protected readRaw(segment: number, start: number, end: number, channels: Int32Array): NumericArray {
     return this.parent.getTraces({ segment: this.segments[segment], start, end, channels });
+  }
+
+  override toSpec(): RecordingSpec | null {
+    return derivedSpec('SelectSegmentRecording', [this.parent], { segments: this.segments });
+  }
+
+  static async fromSpec(args: unknown, load: SpecLoader): Promise<Recording> {
+    const { parents, a } = await loadParents(args, load);
+    return new SelectSegmentRecording(parents[0], a.segments as number[]);
   }
 }
 
@@ -158,6 +212,14 @@ export class AppendSegmentsRecording extends Recording {
     const [r, s] = this.map[segment];
     return r.getTraces({ segment: s, start, end, channels });
   }
+
+  override toSpec(): RecordingSpec | null {
+    return derivedSpec('AppendSegmentsRecording', this.parents, {});
+  }
+
+  static async fromSpec(args: unknown, load: SpecLoader): Promise<Recording> {
+    return new AppendSegmentsRecording((await loadParents(args, load)).parents);
+  }
 }
 
 /** All segments of several recordings joined end to end into one segment. */
@@ -177,6 +239,14 @@ export class ConcatenateRecording extends Recording {
     }
     super(parents[0].baseInit({ numSamples: [total], times: [{ tStart: parents[0].getSegmentTime(0).tStart, timestamps: null }] }));
     this.pieces = pieces;
+  }
+
+  override toSpec(): RecordingSpec | null {
+    return derivedSpec('ConcatenateRecording', this.parents, {});
+  }
+
+  static async fromSpec(args: unknown, load: SpecLoader): Promise<Recording> {
+    return new ConcatenateRecording((await loadParents(args, load)).parents);
   }
 
   /** Offset (samples) at which each parent segment begins in the concatenated segment. */
@@ -255,6 +325,14 @@ export class AggregateChannelsRecording extends Recording {
       times: Array.from({ length: r0.numSegments }, (_, s) => r0.getSegmentTime(s)),
     });
     this.owner = owner;
+  }
+
+  override toSpec(): RecordingSpec | null {
+    return derivedSpec('AggregateChannelsRecording', this.parents, {});
+  }
+
+  static async fromSpec(args: unknown, load: SpecLoader): Promise<Recording> {
+    return new AggregateChannelsRecording((await loadParents(args, load)).parents);
   }
 
   protected readRaw(segment: number, start: number, end: number, channels: Int32Array): NumericArray {

@@ -4,7 +4,8 @@
  * channels than the recording exposes (sync or auxiliary channels): `fileChannels` picks them.
  */
 import { DType, DTYPE_BYTES, NumericArray, allocArray, isFloatDType, viewAs } from '../core/dtypes.js';
-import { Recording, RecordingInit } from '../core/recording.js';
+import { Recording, RecordingInit, reviveInit } from '../core/recording.js';
+import type { RecordingSpec } from '../core/spec.js';
 import { ByteSource, FileByteSource, formatBytes } from './bytesource.js';
 
 export interface BinaryRecordingOptions {
@@ -35,6 +36,7 @@ export class BinaryRecording extends Recording {
   private readonly numChannelsInFile: number;
   private readonly byteOffset: number;
   private readonly bigEndian: boolean;
+  private readonly opts: BinaryRecordingOptions;
 
   constructor(opts: BinaryRecordingOptions) {
     const item = DTYPE_BYTES[opts.dtype];
@@ -89,6 +91,22 @@ export class BinaryRecording extends Recording {
     this.numChannelsInFile = opts.numChannelsInFile;
     this.byteOffset = offset;
     this.bigEndian = opts.bigEndian ?? false;
+    this.opts = opts;
+  }
+
+  override toSpec(): RecordingSpec | null {
+    if (!this.opts.files.every((f) => typeof f === 'string')) return null;
+    const { files, ...rest } = this.opts;
+    return {
+      module: import.meta.url,
+      exportName: 'BinaryRecording',
+      args: { ...rest, files, numSamples: this.segmentSamples, init: this.baseInit() },
+    };
+  }
+
+  static fromSpec(args: unknown): BinaryRecording {
+    const a = args as BinaryRecordingOptions;
+    return new BinaryRecording({ ...a, init: reviveInit(a.init as RecordingInit) });
   }
 
   /** The files behind each segment. */
