@@ -68,7 +68,8 @@ export function viewAs(dtype: DType, bytes: Uint8Array): NumericArray {
     throw new Error(`byte length ${bytes.byteLength} is not a multiple of ${size} (${dtype})`);
   }
   let b = bytes;
-  if (b.byteOffset % size !== 0) b = b.slice();
+  // new Uint8Array(b) always copies (a Node Buffer's own slice() would only make a view).
+  if (b.byteOffset % size !== 0) b = new Uint8Array(b);
   const n = b.byteLength / size;
   switch (dtype) {
     case 'int8': return new Int8Array(b.buffer, b.byteOffset, n);
