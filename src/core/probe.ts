@@ -27,6 +27,10 @@ export interface ProbeInit {
   model?: string;
   siUnits?: string;
   annotations?: Record<string, unknown>;
+  /** Per contact, the two in-plane axis vectors, flat: contacts × 2 × ndim. Default [1,0],[0,1] (2-D). */
+  contactPlaneAxes?: ArrayLike<number> | null;
+  /** Per-contact annotations: each value has one entry per contact (probeinterface contact_annotations). */
+  contactAnnotations?: Record<string, unknown[]>;
 }
 
 export class Probe {
@@ -43,6 +47,8 @@ export class Probe {
   readonly model: string;
   readonly siUnits: string;
   readonly annotations: Record<string, unknown>;
+  readonly contactPlaneAxes: Float64Array | null;
+  readonly contactAnnotations: Record<string, unknown[]>;
 
   constructor(init: ProbeInit) {
     this.ndim = init.ndim ?? 2;
@@ -67,6 +73,14 @@ export class Probe {
     this.model = init.model ?? '';
     this.siUnits = init.siUnits ?? 'um';
     this.annotations = init.annotations ?? {};
+    this.contactPlaneAxes = init.contactPlaneAxes ? Float64Array.from(init.contactPlaneAxes) : null;
+    if (this.contactPlaneAxes && this.contactPlaneAxes.length !== n * 2 * this.ndim) {
+      throw new Error(`probe contact_plane_axes: has ${this.contactPlaneAxes.length} values for ${n} contacts × 2 axes × ${this.ndim} dims`);
+    }
+    this.contactAnnotations = init.contactAnnotations ?? {};
+    for (const [key, values] of Object.entries(this.contactAnnotations)) {
+      if (values.length !== n) throw new Error(`probe contact_annotations '${key}': has ${values.length} entries for ${n} contacts`);
+    }
     for (const [what, len] of [
       ['contact_ids', this.contactIds.length],
       ['shank_ids', this.shankIds.length],
@@ -100,6 +114,12 @@ export class Probe {
       model: this.model,
       siUnits: this.siUnits,
       annotations: this.annotations,
+      contactPlaneAxes: this.contactPlaneAxes
+        ? keep.flatMap((k) => Array.from(this.contactPlaneAxes!.subarray(k * 2 * nd, (k + 1) * 2 * nd)))
+        : null,
+      contactAnnotations: Object.fromEntries(
+        Object.entries(this.contactAnnotations).map(([key, v]) => [key, keep.map((k) => v[k])]),
+      ),
     });
   }
 
