@@ -1,0 +1,237 @@
+/**
+ * One entry point for every recording format: openRecording(path, opts) detects the format from names
+ * and contents (or takes opts.format), opens it lazily, and optionally attaches a probe file.
+ * listStreams(path) lists the streams of multi-stream files/folders.
+ * HDF5-based readers and the SpikeInterface folder reader are imported on demand, so opening a
+ * SpikeGLX file never loads h5wasm.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DType, parseDType } from '../core/dtypes.js';
+import { Recording } from '../core/recording.js';
+import { Reporter, silentReporter } from '../exec/reporter.js';
+import { BinaryRecording } from './binary.js';
+import { isBlackrock, openBlackrock, readNsxHeader } from './blackrock.js';
+import { isIntan, openIntan } from './intan.js';
+import { isNeuralynx, openNeuralynx } from './neuralynx.js';
+import { isOpenEphysBinary, listOpenEphysStreams, openOpenEphysBinary } from './openephys.js';
+import { isOpenEphysLegacy, openOpenEphysLegacy } from './openephysLegacy.js';
+import { isSpikeGlx, listSpikeGlxStreams, openSpikeGlx } from './spikeglx.js';
+import { axonaUnsupported, isAxona } from './axona.js';
+import { isPlexon, plexonUnsupported } from './plexon.js';
+import { isSpike2, spike2Unsupported } from './spike2.js';
+import { isSpikeGadgets, spikeGadgetsUnsupported } from './spikegadgets.js';
+
+export const FORMAT_NAMES = [
+  'spikeinterface',
+  'dataset',
+  'raw',
+  'spikeglx',
+  'openephys',
+  'openephys-legacy',
+  'intan',
+  'neuralynx',
+  'blackrock',
+  'nwb',
+  'maxwell',
+  'mearec',
+  'biocam',
+] as const;
+
+export type RecordingFormat = (typeof FORMAT_NAMES)[number];
+
+export interface OpenRecordingOptions {
+  format?: RecordingFormat | string;
+  /** Stream for multi-stream formats (SpikeGLX 'imec0.ap', Open Ephys folder name, NWB series, ...). */
+  stream?: string;
+  /** Raw binary: channels in the file, sampling rate, dtype and header bytes. */
+  channels?: number;
+  fs?: number;
+  dtype?: DType | string;
+  byteOffset?: number;
+  /** Probe file (probeinterface .json, .prb, Kilosort chanMap .mat) to attach. */
+  probe?: string;
+  reporter?: Reporter;
+}
+
+export interface StreamInfo {
+  name: string;
+  numChannels: number;
+  samplingFrequency: number;
+  available: boolean;
+  note: string;
+}
+
+const SUPPORTED_LIST = `${FORMAT_NAMES.join(', ')}`;
+
+function exists(p: string): fs.Stats | undefined {
+  return fs.statSync(p, { throwIfNoEntry: false });
+}
+
+/** The format of a path, or null when nothing matches. Cheap checks first; contents where names are ambiguous. */
+export function detectFormat(p: string): RecordingFormat | null {
+  const st = exists(p);
+  if (!st) throw new Error(`${p}: not found`);
+  const lower = p.toLowerCase();
+  if (st.isDirectory()) {
+    if (fs.existsSync(path.join(p, 'dataset.json'))) return 'dataset';
+    if (fs.existsSync(path.join(p, 'binary.json')) || fs.existsSync(path.join(p, 'si_folder.json'))) return 'spikeinterface';
+    if (isIntan(p)) return 'intan';
+    const names = fs.readdirSync(p);
+    if (names.some((n) => /\.ncs$/i.test(n))) return 'neuralynx';
+    if (names.some((n) => n.endsWith('.continuous'))) return 'openephys-legacy';
+    if (isSpikeGlx(p)) return 'spikeglx';
+    if (isOpenEphysBinary(p)) return 'openephys';
+    return null;
+  }
+  if (/\.(ap|lf|nidq|obx)\.(bin|meta)$/.test(lower) || (lower.endsWith('.meta') && isSpikeGlx(p))) return 'spikeglx';
+  if (lower.endsWith('.bin') && fs.existsSync(p.replace(/\.bin$/, '.meta'))) return 'spikeglx';
+  if (path.basename(p) === 'structure.oebin' || path.basename(p) === 'continuous.dat') return 'openephys';
+  if (lower.endsWith('.continuous')) return 'openephys-legacy';
+  if (/\.(rhd|rhs)$/.test(lower)) return 'intan';
+  if (lower.endsWith('.ncs') && isNeuralynx(p)) return 'neuralynx';
+  if (isBlackrock(p)) return 'blackrock';
+  if (lower.endsWith('.nwb')) return 'nwb';
+  if (/\.(h5|hdf5|brw|bxr)$/.test(lower)) return detectHdf5(p);
+  return null;
+}
+
+function detectHdf5(p: string): RecordingFormat | null {
+  const lower = p.toLowerCase();
+  if (lower.endsWith('.brw')) return 'biocam';
+  if (lower.endsWith('.raw.h5')) return 'maxwell';
+  // Content checks are done by the HDF5 readers when opened; names decide between them here.
+  if (/mearec|recordings_/i.test(path.basename(p))) return 'mearec';
+  return null;
+}
+
+function unknownFormat(p: string, extra = ''): Error {
+  return new Error(
+    `${p}: cannot tell the recording format${extra}. Supported: ${SUPPORTED_LIST}. Pass --format <name>, or for a raw binary file --channels, --fs and --dtype.`,
+  );
+}
+
+/** The message for a recognised format we cannot read yet, or null. */
+export function detectUnsupported(p: string): string | null {
+  if (!exists(p)?.isFile()) return null;
+  if (isAxona(p)) return axonaUnsupported(p);
+  if (isPlexon(p)) return plexonUnsupported(p);
+  if (isSpike2(p)) return spike2Unsupported(p);
+  if (isSpikeGadgets(p)) return spikeGadgetsUnsupported(p);
+  return null;
+}
+
+function openRaw(p: string, opts: OpenRecordingOptions): BinaryRecording {
+  const missing = [opts.channels === undefined && '--channels', opts.fs === undefined && '--fs', opts.dtype === undefined && '--dtype'].filter(Boolean);
+  if (missing.length) throw new Error(`${p}: a raw binary file needs ${missing.join(', ')} (channels in the file, sampling rate in Hz, sample type such as int16)`);
+  return new BinaryRecording({
+    files: [p],
+    samplingFrequency: opts.fs!,
+    numChannelsInFile: opts.channels!,
+    dtype: parseDType(String(opts.dtype), `${p}: --dtype`),
+    byteOffset: opts.byteOffset,
+  });
+}
+
+type ModuleOf<T> = Promise<T>;
+
+/** Imports a sibling module by a computed name, so a reader that is absent or heavy is only loaded when used. */
+function lazy<T>(file: string): ModuleOf<T> {
+  const url = new URL(`./${file}`, import.meta.url).href;
+  return import(url) as Promise<T>;
+}
+
+async function openByFormat(p: string, format: string, opts: OpenRecordingOptions): Promise<Recording> {
+  const reporter = opts.reporter ?? silentReporter;
+  switch (format) {
+    case 'raw':
+      return openRaw(p, opts);
+    case 'spikeglx':
+      return openSpikeGlx(p, { stream: opts.stream, reporter });
+    case 'openephys':
+      return openOpenEphysBinary(p, { stream: opts.stream, reporter });
+    case 'openephys-legacy':
+      return openOpenEphysLegacy(p, { reporter });
+    case 'intan':
+      return openIntan(p, { reporter });
+    case 'neuralynx':
+      return openNeuralynx(p, { reporter });
+    case 'blackrock':
+      return openBlackrock(p);
+    case 'dataset': {
+      const m = await lazy<{ loadGroundTruthDataset(dir: string): Promise<{ recording: Recording }> }>('dataset.js');
+      return (await m.loadGroundTruthDataset(p)).recording;
+    }
+    case 'spikeinterface': {
+      const m = await lazy<{ readSpikeInterfaceFolder(dir: string): Recording | Promise<Recording> }>('siFolder.js');
+      return m.readSpikeInterfaceFolder(p);
+    }
+    case 'nwb': {
+      const m = await lazy<{ openNwb(f: string, o: { stream?: string; reporter?: Reporter }): Promise<Recording> }>('nwb.js');
+      return m.openNwb(p, { stream: opts.stream, reporter });
+    }
+    case 'maxwell': {
+      const m = await lazy<{ openMaxwell(f: string, o: { stream?: string }): Promise<Recording> }>('maxwell.js');
+      return m.openMaxwell(p, { stream: opts.stream });
+    }
+    case 'mearec': {
+      const m = await lazy<{ openMearec(f: string): Promise<{ recording: Recording }> }>('mearec.js');
+      return (await m.openMearec(p)).recording;
+    }
+    case 'biocam': {
+      const m = await lazy<{ openBiocam(f: string, o: { stream?: string }): Promise<Recording> }>('biocam.js');
+      return m.openBiocam(p, { stream: opts.stream });
+    }
+    default:
+      throw new Error(`--format '${format}' is not known. Supported: ${SUPPORTED_LIST}`);
+  }
+}
+
+/** Opens any supported recording; see FORMAT_NAMES. */
+export async function openRecording(p: string, opts: OpenRecordingOptions = {}): Promise<Recording> {
+  if (!exists(p)) throw new Error(`${p}: not found`);
+  let format = opts.format;
+  if (!format) {
+    if (opts.channels !== undefined || opts.dtype !== undefined) format = 'raw';
+    else {
+      const unsupported = detectUnsupported(p);
+      if (unsupported) throw new Error(unsupported);
+      format = detectFormat(p) ?? undefined;
+    }
+  }
+  if (!format) throw unknownFormat(p);
+  const rec = await openByFormat(p, format, opts);
+  if (opts.probe) {
+    const m = await lazy<{ readProbeFile(f: string): unknown; attachProbe(r: Recording, g: unknown): Recording }>('probefile.js');
+    return m.attachProbe(rec, m.readProbeFile(opts.probe));
+  }
+  return rec;
+}
+
+/** Streams of a multi-stream recording (SpikeGLX, Open Ephys, NSx, HDF5 formats); one entry otherwise. */
+export async function listStreams(p: string, opts: { format?: string } = {}): Promise<StreamInfo[]> {
+  const format = opts.format ?? detectFormat(p);
+  switch (format) {
+    case 'spikeglx':
+      return listSpikeGlxStreams(p).map(({ name, numChannels, samplingFrequency, available, note }) => ({ name, numChannels, samplingFrequency, available, note }));
+    case 'openephys':
+      return listOpenEphysStreams(p);
+    case 'blackrock': {
+      const h = readNsxHeader(p);
+      return [{ name: path.basename(p), numChannels: h.channels.length, samplingFrequency: h.samplingFrequency, available: true, note: `File Spec ${h.fileSpec}, ${h.packets.length} segment(s)` }];
+    }
+    case 'nwb':
+    case 'maxwell':
+    case 'biocam': {
+      const file = format === 'nwb' ? 'nwb.js' : `${format}.js`;
+      const fn = format === 'nwb' ? 'listNwbStreams' : format === 'maxwell' ? 'listMaxwellStreams' : 'listBiocamStreams';
+      const m = await lazy<Record<string, (f: string) => Promise<string[]>>>(file);
+      const names = await m[fn](p);
+      return names.map((name) => ({ name, numChannels: NaN, samplingFrequency: NaN, available: true, note: 'open with --stream to see channels and rate' }));
+    }
+    default: {
+      const rec = await openRecording(p, { format: format ?? undefined });
+      return [{ name: 'default', numChannels: rec.numChannels, samplingFrequency: rec.samplingFrequency, available: true, note: `${rec.numSegments} segment(s)` }];
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { openRecording, listStreams, detectFormat, FORMAT_NAMES } from '../src/io/open.js';
+import { datasetDir, realDir, tempDir } from './helpers/paths.js';
+
+test('detectFormat recognises each lab format sample', () => {
+  const cases: [string, string][] = [
+    ['spikeglx_np2_4shank', 'spikeglx'],
+    ['spikeglx_np1_with_nidq/Noise4Sam_g0/Noise4Sam_g0_t0.nidq.bin', 'spikeglx'],
+    ['openephys_binary_v0.4_rhythm32', 'openephys'],
+    ['openephys_legacy_sample1', 'openephys-legacy'],
+    ['intan_one_file_per_channel', 'intan'],
+    ['neuralynx_cheetah_v5.7.4/original_data', 'neuralynx'],
+    ['blackrock_v2.1/l101210-001.ns2', 'blackrock'],
+    ['nwb_ecephys_tutorial', ''],
+  ];
+  for (const [p, want] of cases.filter(([, w]) => w)) assert.equal(detectFormat(realDir(p)), want, p);
+  for (const f of ['spikeglx', 'openephys', 'intan', 'neuralynx', 'blackrock', 'nwb', 'maxwell']) assert.ok((FORMAT_NAMES as readonly string[]).includes(f));
+});
+
+test('openRecording opens by detection; listStreams reports availability', async () => {
+  const rec = await openRecording(realDir('spikeglx_np1_with_nidq'), { stream: 'nidq' });
+  assert.equal(rec.numChannels, 8);
+  const streams = await listStreams(realDir('spikeglx_np1_with_nidq'));
+  assert.deepEqual(streams.map((s) => s.available), [true, false, true]);
+  const nlx = await openRecording(realDir('neuralynx_cheetah_v5.7.4/original_data/CSC2.ncs'));
+  assert.equal(nlx.samplingFrequency, 32000);
+});
+
+test('openRecording errors: unknown format lists formats; raw needs channels/fs/dtype; unsupported formats say so', async () => {
+  const dir = tempDir();
+  try {
+    const f = path.join(dir, 'mystery.xyz');
+    fs.writeFileSync(f, new Uint8Array(64));
+    await assert.rejects(openRecording(f), /cannot tell the recording format.*spikeglx.*--format/);
+    await assert.rejects(openRecording(f, { format: 'raw', channels: 4 }), /needs --fs, --dtype/);
+    await assert.rejects(openRecording(f, { channels: 4, fs: 1000, dtype: 'int17' }), /unknown dtype 'int17'/);
+    await assert.rejects(openRecording(f, { channels: 3, fs: 1000, dtype: 'int16' }), /not a multiple of 3 channels/);
+    const raw = await openRecording(f, { channels: 4, fs: 1000, dtype: 'int16' });
+    assert.equal(raw.getNumSamples(), 8);
+    await assert.rejects(openRecording(f, { format: 'edf' }), /--format 'edf' is not known/);
+    await assert.rejects(openRecording(realDir('plexon_plx/File_plexon_1.plx')), /Plexon .* not supported yet/);
+    await assert.rejects(openRecording(realDir('spikegadgets_rec/W122_06_09_2019_1_fromSD.rec')), /SpikeGadgets .* not supported yet \(header: 128 channels at 30000 Hz\)/);
+    await assert.rejects(openRecording(realDir('axona_raw/axona_raw.bin')), /Axona .* not supported yet/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('openRecording: shared ground-truth dataset folder and its SpikeInterface recording folder', async () => {
+  const dir = datasetDir('gt-tetrode-4ch-60s');
+  const info = JSON.parse(fs.readFileSync(path.join(dir, 'recording', 'binary.json'), 'utf8'));
+  const kw = info.kwargs ?? info;
+  assert.equal(detectFormat(dir), 'dataset');
+  assert.equal(detectFormat(path.join(dir, 'recording')), 'spikeinterface');
+  for (const p of [dir, path.join(dir, 'recording')]) {
+    const rec = await openRecording(p);
+    assert.equal(rec.numChannels, kw.num_channels);
+    assert.equal(rec.samplingFrequency, kw.sampling_frequency);
+  }
+});
