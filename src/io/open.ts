@@ -49,6 +49,10 @@ export interface OpenRecordingOptions {
   fs?: number;
   dtype?: DType | string;
   byteOffset?: number;
+  /** Raw binary: µV per bit (default 1: traces stay in file units). */
+  gainToUv?: number;
+  /** Folder of HDF5 filter plugins (compiled for h5wasm) for compressed HDF5 files; also $HDF5_PLUGIN_PATH. */
+  hdf5PluginPath?: string;
   /** Probe file (probeinterface .json, .prb, Kilosort chanMap .mat) to attach. */
   probe?: string;
   reporter?: Reporter;
@@ -130,15 +134,8 @@ function openRaw(p: string, opts: OpenRecordingOptions): BinaryRecording {
     numChannelsInFile: opts.channels!,
     dtype: parseDType(String(opts.dtype), `${p}: --dtype`),
     byteOffset: opts.byteOffset,
+    gains: opts.gainToUv ? new Array<number>(opts.channels!).fill(opts.gainToUv) : undefined,
   });
-}
-
-type ModuleOf<T> = Promise<T>;
-
-/** Imports a sibling module by a computed name, so a reader that is absent or heavy is only loaded when used. */
-function lazy<T>(file: string): ModuleOf<T> {
-  const url = new URL(`./${file}`, import.meta.url).href;
-  return import(url) as Promise<T>;
 }
 
 async function openByFormat(p: string, format: string, opts: OpenRecordingOptions): Promise<Recording> {
@@ -158,30 +155,19 @@ async function openByFormat(p: string, format: string, opts: OpenRecordingOption
       return openNeuralynx(p, { reporter });
     case 'blackrock':
       return openBlackrock(p);
-    case 'dataset': {
-      const m = await lazy<{ loadGroundTruthDataset(dir: string): Promise<{ recording: Recording }> }>('dataset.js');
-      return (await m.loadGroundTruthDataset(p)).recording;
-    }
-    case 'spikeinterface': {
-      const m = await lazy<{ readSpikeInterfaceFolder(dir: string): Recording | Promise<Recording> }>('siFolder.js');
-      return m.readSpikeInterfaceFolder(p);
-    }
-    case 'nwb': {
-      const m = await lazy<{ openNwb(f: string, o: { stream?: string; reporter?: Reporter }): Promise<Recording> }>('nwb.js');
-      return m.openNwb(p, { stream: opts.stream, reporter });
-    }
-    case 'maxwell': {
-      const m = await lazy<{ openMaxwell(f: string, o: { stream?: string }): Promise<Recording> }>('maxwell.js');
-      return m.openMaxwell(p, { stream: opts.stream });
-    }
-    case 'mearec': {
-      const m = await lazy<{ openMearec(f: string): Promise<{ recording: Recording }> }>('mearec.js');
-      return (await m.openMearec(p)).recording;
-    }
-    case 'biocam': {
-      const m = await lazy<{ openBiocam(f: string, o: { stream?: string }): Promise<Recording> }>('biocam.js');
-      return m.openBiocam(p, { stream: opts.stream });
-    }
+    // Readers below load on demand: opening a SpikeGLX file never loads h5wasm.
+    case 'dataset':
+      return (await (await import('./dataset.js')).loadGroundTruthDataset(p)).recording;
+    case 'spikeinterface':
+      return (await import('./siFolder.js')).readSpikeInterfaceFolder(p);
+    case 'nwb':
+      return (await import('./nwb.js')).openNwb(p, { stream: opts.stream, reporter, hdf5PluginPath: opts.hdf5PluginPath });
+    case 'maxwell':
+      return (await import('./maxwell.js')).openMaxwell(p, { stream: opts.stream, hdf5PluginPath: opts.hdf5PluginPath });
+    case 'mearec':
+      return (await (await import('./mearec.js')).openMearec(p)).recording;
+    case 'biocam':
+      return (await import('./biocam.js')).openBiocam(p, { stream: opts.stream, hdf5PluginPath: opts.hdf5PluginPath });
     default:
       throw new Error(`--format '${format}' is not known. Supported: ${SUPPORTED_LIST}`);
   }
@@ -202,8 +188,8 @@ export async function openRecording(p: string, opts: OpenRecordingOptions = {}):
   if (!format) throw unknownFormat(p);
   const rec = await openByFormat(p, format, opts);
   if (opts.probe) {
-    const m = await lazy<{ readProbeFile(f: string): unknown; attachProbe(r: Recording, g: unknown): Recording }>('probefile.js');
-    return m.attachProbe(rec, m.readProbeFile(opts.probe));
+    const m = await import('./probefile.js');
+    return m.attachProbe(rec, m.readProbeFile(opts.probe), { where: opts.probe });
   }
   return rec;
 }
@@ -225,7 +211,7 @@ export async function listStreams(p: string, opts: { format?: string } = {}): Pr
     case 'biocam': {
       const file = format === 'nwb' ? 'nwb.js' : `${format}.js`;
       const fn = format === 'nwb' ? 'listNwbStreams' : format === 'maxwell' ? 'listMaxwellStreams' : 'listBiocamStreams';
-      const m = await lazy<Record<string, (f: string) => Promise<string[]>>>(file);
+      const m = (await import(new URL(`./${file}`, import.meta.url).href)) as Record<string, (f: string) => Promise<string[]>>;
       const names = await m[fn](p);
       return names.map((name) => ({ name, numChannels: NaN, samplingFrequency: NaN, available: true, note: 'open with --stream to see channels and rate' }));
     }

@@ -1,0 +1,46 @@
+/**
+ * The numerical kernels every algorithm calls through getKernels(): the hot loops of preprocessing and
+ * sorting, kept behind one small interface so a WASM SIMD or WebGPU backend can replace the plain-TS
+ * reference without touching algorithm code. All arrays are row-major / time-major typed arrays.
+ */
+export interface Kernels {
+  readonly name: string;
+
+  /**
+   * Filters a time-major block x (numSamples × numChannels) in place along time through second-order
+   * sections (transposed direct form II), all channels at once.
+   * sos: numSections × 6 rows [b0 b1 b2 a0 a1 a2] with a0 = 1.
+   * state: numSections × 2 × numChannels (section s, delay d, channel c at (s*2 + d)*numChannels + c);
+   * read as the initial conditions and updated to the final ones, so consecutive blocks can be chained.
+   * backward: run from the last sample to the first (the second pass of a zero-phase filter).
+   */
+  sosfilt(sos: Float64Array, x: Float32Array, numChannels: number, state: Float64Array, backward: boolean): void;
+
+  /**
+   * C = alpha · op(A) · op(B) + beta · C, row-major float32; op(X) = Xᵀ when trans is true.
+   * op(A) is m × k, op(B) is k × n, C is m × n. lda/ldb/ldc are the row strides of the stored matrices.
+   * beta = 0 overwrites C (NaN in C is not propagated).
+   */
+  gemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number,
+  ): void;
+
+  /**
+   * For every time step t of a time-major block, out[t * outStride + outOffset] = median over the channels
+   * in `subset` of x[t * numChannels + c] (the mean of the two middle values for an even count, as numpy).
+   */
+  medianAcrossChannels(
+    x: Float32Array, numChannels: number, subset: Int32Array, out: Float32Array, outStride: number, outOffset: number,
+  ): void;
+
+  /** acc (numChannels × numChannels, float64) += Xᵀ X for a time-major block X (numSamples × numChannels). */
+  accumulateCovariance(x: Float32Array, numChannels: number, acc: Float64Array): void;
+
+  /**
+   * 'valid' cross-correlation of every channel with each of a few short filters:
+   * out[(f * nOut + t) * numChannels + c] = Σ_j x[(t + j) * numChannels + c] · filters[f * taps + j],
+   * with nOut = numSamples − taps + 1.
+   */
+  correlateChannels(x: Float32Array, numChannels: number, filters: Float32Array, taps: number, out: Float32Array): void;
+}

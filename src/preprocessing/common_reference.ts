@@ -1,0 +1,113 @@
+/**
+ * Common reference: subtract, at every time step, the median (or mean) of a set of channels — all the
+ * channels of the same group/shank ('global') or an annulus of neighbours around each channel ('local').
+ * Removes noise shared across the probe (line noise, movement, reference artefacts). Per time step, so
+ * chunked output is identical to whole-array output.
+ */
+import { Recording } from '../core/recording.js';
+import type { RecordingSpec, SpecLoader } from '../core/spec.js';
+import { getKernels } from '../kernels/registry.js';
+import { preprocessedInit, specWithParent } from './base.js';
+
+export interface CommonReferenceOptions {
+  reference?: 'global' | 'local';
+  operator?: 'median' | 'average';
+  /** Group label per channel; channels are referenced within their group. Default: per shank. */
+  groups?: string[];
+  /** For 'local': neighbours are channels at distance d with inner < d ≤ outer (µm). Default [30, 55]. */
+  localRadiusUm?: [number, number];
+}
+
+/** For each channel, the channels whose median/mean is subtracted from it. */
+export function referenceSets(rec: Recording, opts: CommonReferenceOptions): Int32Array[] {
+  const n = rec.numChannels;
+  const groups = opts.groups ?? rec.getChannelGroups();
+  if (groups.length !== n) throw new Error(`common reference: ${groups.length} group labels for ${n} channels`);
+  if ((opts.reference ?? 'global') === 'global') {
+    const members = new Map<string, number[]>();
+    groups.forEach((g, c) => {
+      if (!members.has(g)) members.set(g, []);
+      members.get(g)!.push(c);
+    });
+    const sets = new Map([...members].map(([g, cs]) => [g, Int32Array.from(cs)]));
+    return groups.map((g) => sets.get(g)!);
+  }
+  const [inner, outer] = opts.localRadiusUm ?? [30, 55];
+  if (!(inner >= 0 && outer > inner)) throw new Error(`common reference: localRadiusUm [${inner}, ${outer}] must satisfy 0 ≤ inner < outer`);
+  const loc = rec.getChannelLocations();
+  return Array.from({ length: n }, (_, c) => {
+    const set: number[] = [];
+    for (let o = 0; o < n; o++) {
+      if (groups[o] !== groups[c]) continue;
+      const d = Math.hypot(loc[2 * o] - loc[2 * c], loc[2 * o + 1] - loc[2 * c + 1]);
+      if (d > inner && d <= outer) set.push(o);
+    }
+    if (set.length === 0) {
+      throw new Error(`common reference: channel '${rec.channelIds[c]}' has no neighbour between ${inner} and ${outer} µm: widen localRadiusUm or use reference 'global'`);
+    }
+    return Int32Array.from(set);
+  });
+}
+
+export class CommonReferenceRecording extends Recording {
+  private readonly sets: Int32Array[];
+
+  constructor(readonly parent: Recording, readonly options: CommonReferenceOptions = {}) {
+    super(preprocessedInit(parent));
+    const op = options.operator ?? 'median';
+    if (op !== 'median' && op !== 'average') throw new Error(`common reference: unknown operator '${String(op)}': use median or average`);
+    this.sets = referenceSets(parent, options);
+  }
+
+  protected readRaw(segment: number, start: number, end: number, channels: Int32Array): Float32Array {
+    // Read the requested channels and every channel of their reference sets, once.
+    const needed = new Set<number>(channels);
+    for (const c of channels) for (const o of this.sets[c]) needed.add(o);
+    const read = Int32Array.from([...needed].sort((a, b) => a - b));
+    const col = new Map<number, number>();
+    read.forEach((c, j) => col.set(c, j));
+    const x = this.parent.getTraces({ segment, start, end, channels: read, scaled: true }) as Float32Array;
+    const nr = read.length;
+    const nt = end - start;
+    const nc = channels.length;
+    const out = new Float32Array(nt * nc);
+    const refs = new Map<Int32Array, Float32Array>();
+    const median = (this.options.operator ?? 'median') === 'median';
+    channels.forEach((c, j) => {
+      const set = this.sets[c];
+      let ref = refs.get(set);
+      if (!ref) {
+        ref = new Float32Array(nt);
+        const local = Int32Array.from(set, (o) => col.get(o)!);
+        if (median) getKernels().medianAcrossChannels(x, nr, local, ref, 1, 0);
+        else meanAcrossChannels(x, nr, local, ref);
+        refs.set(set, ref);
+      }
+      const src = col.get(c)!;
+      for (let t = 0; t < nt; t++) out[t * nc + j] = x[t * nr + src] - ref[t];
+    });
+    return out;
+  }
+
+  override toSpec(): RecordingSpec | null {
+    return specWithParent(import.meta.url, 'CommonReferenceRecording', this.parent, { options: this.options });
+  }
+
+  static async fromSpec(args: unknown, load: SpecLoader): Promise<CommonReferenceRecording> {
+    const a = args as { parent: RecordingSpec; options: CommonReferenceOptions };
+    return new CommonReferenceRecording(await load(a.parent), a.options);
+  }
+}
+
+function meanAcrossChannels(x: Float32Array, nc: number, subset: Int32Array, out: Float32Array): void {
+  const nt = x.length / nc;
+  for (let t = 0; t < nt; t++) {
+    let s = 0;
+    for (const c of subset) s += x[t * nc + c];
+    out[t] = s / subset.length;
+  }
+}
+
+export function commonReference(rec: Recording, opts: CommonReferenceOptions = {}): CommonReferenceRecording {
+  return new CommonReferenceRecording(rec, opts);
+}
