@@ -60,3 +60,6 @@ export * from './io/nwb.js';
 export * from './io/maxwell.js';
 export * from './io/mearec.js';
 export * from './io/biocam.js';
+export { sort, type SortOptions, type SortResult, type SortingSummary, type SortedUnit } from './sorter/sort.js';
+export * from './sorter/params.js';
+export { isiViolations, contaminationFromViolations, type IsiViolations } from './qualitymetrics/isi.js';

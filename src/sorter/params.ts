@@ -1,0 +1,118 @@
+/**
+ * The one parameter table of the native sorter. Every stage reads its own section; nothing else
+ * holds tunable numbers. Each entry documents its default, valid range and meaning (the model is
+ * Kilosort4's parameters.py), so `sorting_summary.json` can record exactly what a sort used.
+ */
+
+export interface ParamSpec {
+  default: number | boolean | string;
+  /** Inclusive numeric range; absent for booleans and strings. */
+  min?: number;
+  max?: number;
+  /** Allowed values for strings. */
+  choices?: readonly string[];
+  meaning: string;
+}
+
+export const SORTER_PARAMS = {
+  preprocessing: {
+    highpassHz: { default: 300, min: 0, max: 5000, meaning: 'High-pass corner (Hz) when the recording is not already filtered; 0 disables.' },
+    commonReference: {
+      default: 'auto',
+      choices: ['auto', 'none', 'global-median', 'local-median'],
+      meaning: "Common reference. 'auto' = global median from 32 channels up, none below (a median over a tetrode removes the spikes themselves).",
+    },
+    noiseChunks: { default: 10, min: 1, max: 1000, meaning: 'Random 1 s chunks used to estimate per-channel noise (median absolute deviation).' },
+  },
+  detection: {
+    polarity: { default: 'negative', choices: ['negative', 'positive', 'both'], meaning: 'Sign of the spike peaks to detect.' },
+    thresholdSigma: { default: 5, min: 2, max: 50, meaning: 'Detection threshold on the matched-filter output, in noise standard deviations.' },
+    rawThresholdSigma: { default: 5.5, min: 2, max: 50, meaning: 'Threshold on the normalised traces for the first pass that learns the prototype waveform.' },
+    exclusionMs: { default: 0.3, min: 0.05, max: 2, meaning: 'A peak must be the extremum within ±this time on its neighbourhood (temporal deduplication).' },
+    radiusUm: { default: 50, min: 0, max: 500, meaning: 'Spatial deduplication radius: a peak must be the extremum of channels within this distance.' },
+    matchedFilter: { default: true, meaning: 'Detect on traces convolved with the prototype waveform (raises SNR of weak spikes).' },
+  },
+  features: {
+    msBefore: { default: 1.0, min: 0.3, max: 3, meaning: 'Snippet and template length before the peak (ms).' },
+    msAfter: { default: 2.0, min: 0.5, max: 5, meaning: 'Snippet and template length after the peak (ms).' },
+    numPcs: { default: 4, min: 1, max: 12, meaning: 'Temporal principal components per channel (Phy pc_features too).' },
+    neighbourRadiusUm: { default: 75, min: 0, max: 1000, meaning: 'Channels within this distance of the peak channel form its feature neighbourhood.' },
+    maxNeighbours: { default: 12, min: 1, max: 64, meaning: 'At most this many nearest channels per neighbourhood.' },
+    maxPeaksForPca: { default: 5000, min: 100, max: 1e6, meaning: 'Peaks sampled to learn the temporal PCA basis.' },
+  },
+  clustering: {
+    maxPeaksPerChannel: { default: 3000, min: 50, max: 1e6, meaning: 'Peaks per peak-channel group used for clustering (the rest are recovered by matching).' },
+    minClusterSize: { default: 8, min: 3, max: 10000, meaning: 'Smallest cluster kept; also the smallest side of a split. Small on purpose: short recordings have few spikes per unit.' },
+    splitScore: { default: 4, min: 1, max: 50, meaning: 'Unimodality test: z-score of the density dip along the split axis needed to split.' },
+    maxDepth: { default: 12, min: 1, max: 100, meaning: 'Maximum recursion depth of the split tree.' },
+    splitDims: { default: 8, min: 2, max: 64, meaning: 'Principal components of a group used for its 2-means split.' },
+  },
+  merging: {
+    mergeScore: { default: 2, min: 0.5, max: 50, meaning: 'Two units are merged when the dip z-score of their spikes along the template-difference axis is below this.' },
+    maxShiftMs: { default: 0.2, min: 0, max: 1, meaning: 'Templates are aligned within ±this before comparing.' },
+    candidateCosine: { default: 0.8, min: 0, max: 1, meaning: 'Only unit pairs with template cosine similarity above this are tested for merging.' },
+    maxSpikesPerUnit: { default: 300, min: 20, max: 100000, meaning: 'Spikes per unit read to build templates and test merges.' },
+  },
+  matching: {
+    thresholdSigma: { default: 4, min: 2, max: 50, meaning: 'Residual peaks beyond this (noise sd) are candidates for a template fit.' },
+    minScoreSigma: { default: 6, min: 1, max: 100, meaning: 'A fit is accepted when its match z-score (<residual,template>/|template|) exceeds this.' },
+    amplitudeMin: { default: 0.5, min: 0, max: 1, meaning: 'Smallest accepted template amplitude scaling.' },
+    amplitudeMax: { default: 2.0, min: 1, max: 10, meaning: 'Largest accepted template amplitude scaling.' },
+    maxShiftSamples: { default: 3, min: 0, max: 20, meaning: 'Search ±this many samples around a candidate peak for the best alignment.' },
+    upsample: { default: 4, min: 1, max: 16, meaning: 'Sub-sample positions per sample for template alignment (1 disables).' },
+    iterations: { default: 4, min: 1, max: 20, meaning: 'Peeling rounds per chunk: detect on the residual, fit, subtract.' },
+    sparsityRatio: { default: 0.1, min: 0, max: 1, meaning: 'Template channels whose peak amplitude is below this fraction of the unit’s peak are dropped.' },
+    chunkSeconds: { default: 1, min: 0.1, max: 60, meaning: 'Chunk length for passes over the recording.' },
+  },
+  postprocessing: {
+    duplicateMs: { default: 0.25, min: 0, max: 2, meaning: 'Spikes of one unit closer than this are duplicates; the weaker is removed.' },
+    refractoryMs: { default: 1.5, min: 0.2, max: 10, meaning: 'Refractory period for contamination estimates.' },
+    censoredMs: { default: 0.25, min: 0, max: 2, meaning: 'Censored period (no spikes possible after deduplication).' },
+    goodContamination: { default: 0.1, min: 0, max: 1, meaning: "Units with estimated contamination below this are labelled 'good', others 'mua'." },
+    minSpikes: { default: 5, min: 0, max: 1e6, meaning: 'Units with fewer matched spikes are removed.' },
+  },
+} as const satisfies Record<string, Record<string, ParamSpec>>;
+
+type Table = typeof SORTER_PARAMS;
+type ValueOf<S> = S extends { default: infer D } ? (D extends boolean ? boolean : D extends number ? number : string) : never;
+export type SorterParams = { [K in keyof Table]: { [P in keyof Table[K]]: ValueOf<Table[K][P]> } };
+export type SorterParamOverrides = { [K in keyof Table]?: { [P in keyof Table[K]]?: ValueOf<Table[K][P]> } };
+
+export function defaultSorterParams(): SorterParams {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [section, entries] of Object.entries(SORTER_PARAMS)) {
+    out[section] = {};
+    for (const [name, spec] of Object.entries(entries as Record<string, ParamSpec>)) out[section][name] = spec.default;
+  }
+  return out as SorterParams;
+}
+
+/** Defaults overridden by `overrides`; throws naming the parameter, the bad value and the valid range. */
+export function resolveSorterParams(overrides: SorterParamOverrides = {}): SorterParams {
+  const params = defaultSorterParams() as unknown as Record<string, Record<string, unknown>>;
+  for (const [section, values] of Object.entries(overrides)) {
+    const table = (SORTER_PARAMS as Record<string, Record<string, ParamSpec>>)[section];
+    if (!table) throw new Error(`unknown sorter parameter section '${section}'; valid: ${Object.keys(SORTER_PARAMS).join(', ')}`);
+    for (const [name, value] of Object.entries(values ?? {})) {
+      const spec = table[name];
+      if (!spec) throw new Error(`unknown sorter parameter '${section}.${name}'; valid: ${Object.keys(table).join(', ')}`);
+      params[section][name] = checkParam(`${section}.${name}`, spec, value);
+    }
+  }
+  return params as unknown as SorterParams;
+}
+
+function checkParam(name: string, spec: ParamSpec, value: unknown): unknown {
+  const kind = typeof spec.default;
+  if (typeof value !== kind) throw new Error(`sorter parameter ${name}: expected a ${kind}, got ${JSON.stringify(value)}`);
+  if (kind === 'number') {
+    const v = value as number;
+    if (!Number.isFinite(v) || (spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
+      throw new Error(`sorter parameter ${name}: ${v} is outside the valid range [${spec.min}, ${spec.max}]`);
+    }
+  }
+  if (kind === 'string' && spec.choices && !spec.choices.includes(value as string)) {
+    throw new Error(`sorter parameter ${name}: '${value}' is not one of ${spec.choices.join(', ')}`);
+  }
+  return value;
+}

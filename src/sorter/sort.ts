@@ -1,0 +1,323 @@
+/**
+ * The native sorter, top-down (the stage order reads like Kilosort4's run_kilosort):
+ *   check input → preprocess → noise → geometry → learn prototype → detect + features →
+ *   cluster → templates + merges → template matching → curation → outputs.
+ * Each stage is a pure function in src/sortingcomponents with its own section of params.ts.
+ */
+import * as path from 'node:path';
+import type { Recording } from '../core/recording.js';
+import { Sorting } from '../core/sorting.js';
+import { Reporter, silentReporter } from '../exec/reporter.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { commonReference } from '../preprocessing/common_reference.js';
+import { highpassFilter } from '../preprocessing/filter.js';
+import { VERSION } from '../version.js';
+import { recursiveSplit } from '../sortingcomponents/clustering.js';
+import { labelUnits, removeDuplicateSpikes } from '../sortingcomponents/curation.js';
+import type { Polarity } from '../sortingcomponents/detection.js';
+import { prepareTemplates, SparseTemplate } from '../sortingcomponents/matching.js';
+import { matchRecording, MatchedRecording } from '../sortingcomponents/matchpass.js';
+import { channelDistance, channelNeighbourhoods, fallbackLocations } from '../sortingcomponents/neighbours.js';
+import { estimateNoiseMad } from '../sortingcomponents/noise.js';
+import { DetectionSetup, detectAndSample, learnPrototype, PeakSample, Prototype } from '../sortingcomponents/peakpass.js';
+import { buildTemplates, Cluster } from '../sortingcomponents/templatebuild.js';
+import type { NormalizedSource } from '../sortingcomponents/traces.js';
+import { resolveSorterParams, SorterParamOverrides, SorterParams } from './params.js';
+
+export interface SortOptions {
+  params?: SorterParamOverrides;
+  reporter?: Reporter;
+  /** When given, sorting_summary.json is written there (atomically). */
+  outDir?: string;
+  seed?: number;
+}
+
+export interface SortedUnit {
+  id: string;
+  label: 'good' | 'mua';
+  numSpikes: number;
+  contamination: number;
+  peakChannel: number;
+  /** Template centre of mass (µm). */
+  x: number;
+  y: number;
+}
+
+export interface SortingSummary {
+  software: { name: 'spikeforge'; version: string };
+  recording: { numChannels: number; samplingFrequency: number; durationS: number; numSegments: number };
+  numUnits: number;
+  numSpikes: number;
+  numGood: number;
+  stageSeconds: Record<string, number>;
+  params: SorterParams;
+  warnings: string[];
+  units: SortedUnit[];
+}
+
+export interface SortResult {
+  sorting: Sorting;
+  summary: SortingSummary;
+  /** Templates in noise units (length × channels, sparse) and the scale back to µV per channel. */
+  templates: SparseTemplate[];
+  templateNBefore: number;
+  noiseScale: Float32Array;
+  /** Per spike, aligned with sorting.spikes after sorting by (segment, sample, unit). */
+  spikeAmplitudes: Float32Array;
+  spikePositions: Float32Array;
+  pcFeatures: Float32Array;
+  pcFeatureShape: [number, number, number];
+  /** The recording the sorter actually ran on (after preprocessing). */
+  preprocessed: Recording;
+}
+
+export async function sort(recording: Recording, options: SortOptions = {}): Promise<SortResult> {
+  const params = resolveSorterParams(options.params);
+  const reporter = options.reporter ?? silentReporter;
+  const seed = options.seed ?? 0;
+  const timings: Record<string, number> = {};
+  const stage = <T>(name: string, fn: () => T): T => {
+    const t0 = performance.now();
+    reporter.log('info', `${name}...`);
+    const out = fn();
+    timings[name] = (performance.now() - t0) / 1000;
+    return out;
+  };
+
+  const warnings = stage('check input', () => checkInput(recording));
+  for (const w of warnings) reporter.log('warn', w);
+  const rec = stage('preprocess', () => preprocess(recording, params));
+  const noise = stage('noise levels', () => estimateNoiseMad(rec, { numChunks: params.preprocessing.noiseChunks, chunkSamples: Math.round(rec.samplingFrequency), seed }));
+  const scale = Float32Array.from(noise, (s) => (s > 0 ? 1 / s : 0));
+  const dead = [...noise].filter((s) => !(s > 0)).length;
+  if (dead === rec.numChannels) throw new Error('every channel is constant (zero noise): the recording holds no signal to sort');
+  if (dead) warnings.push(`${dead} channel(s) are constant and are ignored`);
+  const src: NormalizedSource = { recording: rec, scale };
+  const locations = rec.hasProbe() ? rec.getChannelLocations() : fallbackLocations(rec.numChannels);
+  const setup = makeDetectionSetup(rec, params, locations);
+
+  const proto = stage('learn prototype', () => learnPrototype(src, setup, {
+    threshold: params.detection.rawThresholdSigma,
+    numComponents: params.features.numPcs,
+    maxPeaks: params.features.maxPeaksForPca,
+    numChunks: 10,
+    seed,
+  }));
+  if (proto.numPeaksUsed === 0) warnings.push('no spike crossed the detection threshold in the sampled chunks: the recording may hold no spikes');
+  const peaks = stage('detect peaks', () => detectAndSample(src, setup, proto, {
+    threshold: params.detection.thresholdSigma,
+    matchedFilter: params.detection.matchedFilter,
+    maxPerChannel: params.clustering.maxPeaksPerChannel,
+    maxNeighbours: params.features.maxNeighbours,
+    seed,
+  }, reporter));
+  const clusters = stage('cluster', () => clusterPeaks(peaks, params, reporter));
+  const near = (a: number, b: number) => channelDistance(locations, a, b) <= params.features.neighbourRadiusUm;
+  const built = stage('templates', () => buildTemplates(src, clusters, {
+    nBefore: setup.nBefore,
+    length: setup.length,
+    maxShift: Math.round((params.merging.maxShiftMs * rec.samplingFrequency) / 1000),
+    maxSpikesPerUnit: params.merging.maxSpikesPerUnit,
+    candidateCosine: params.merging.candidateCosine,
+    mergeScore: params.merging.mergeScore,
+    sparsityRatio: params.matching.sparsityRatio,
+    polarity: setup.polarity,
+    chunkSamples: setup.chunkSamples,
+    neighbours: setup.featureNeighbours,
+    near,
+    seed,
+  }));
+  reporter.log('info', `${clusters.length} clusters, ${built.merges} merges, ${built.templates.length} templates`);
+  const matched = stage('match', () => runMatching(src, built.templates, setup, proto, params, locations, reporter));
+  const cur = stage('curate', () => curate(matched, built.templates.length, rec, params));
+
+  const units: SortedUnit[] = cur.keptUnits.map((u, i) => {
+    const t = built.templates[u];
+    const [x, y] = templateCenter(t, locations);
+    return { id: String(i), label: cur.labels[i].label, numSpikes: cur.counts[i], contamination: cur.labels[i].contamination, peakChannel: t.peakChannel, x, y };
+  });
+  const sorting = new Sorting(
+    { sample: cur.sample, unit: cur.unit, segment: cur.segment },
+    { samplingFrequency: rec.samplingFrequency, unitIds: units.map((u) => u.id), numSegments: rec.numSegments, numSamples: Array.from({ length: rec.numSegments }, (_, s) => rec.getNumSamples(s)) },
+  );
+  sorting.properties.set('KSLabel', units.map((u) => u.label));
+  sorting.properties.set('contamination', Float64Array.from(units, (u) => u.contamination));
+  const summary: SortingSummary = {
+    software: { name: 'spikeforge', version: VERSION },
+    recording: { numChannels: rec.numChannels, samplingFrequency: rec.samplingFrequency, durationS: rec.getDuration(), numSegments: rec.numSegments },
+    numUnits: units.length,
+    numSpikes: sorting.numSpikes,
+    numGood: units.filter((u) => u.label === 'good').length,
+    stageSeconds: timings,
+    params,
+    warnings,
+    units,
+  };
+  if (units.length === 0) warnings.push('no units were found');
+  if (options.outDir) writeFileAtomic(path.join(options.outDir, 'sorting_summary.json'), JSON.stringify(summary, null, 1));
+  return {
+    sorting,
+    summary,
+    templates: cur.keptUnits.map((u) => built.templates[u]),
+    templateNBefore: setup.nBefore,
+    noiseScale: scale,
+    spikeAmplitudes: cur.amplitude,
+    spikePositions: cur.positions,
+    pcFeatures: cur.pcFeatures,
+    pcFeatureShape: [cur.sample.length, proto.basis.numComponents, params.features.maxNeighbours],
+    preprocessed: rec,
+  };
+}
+
+/** Problems that make a sort meaningless raise; those that only weaken it are returned as warnings. */
+function checkInput(rec: Recording): string[] {
+  const warnings: string[] = [];
+  const minSamples = Math.round(0.01 * rec.samplingFrequency);
+  if (rec.getTotalSamples() < minSamples) {
+    throw new Error(`the recording is ${rec.getDuration().toFixed(4)} s long: too short to sort (need at least 10 ms, and 10 s or more for reliable units)`);
+  }
+  if (rec.getDuration() < 10) warnings.push(`the recording is only ${rec.getDuration().toFixed(1)} s long: units with few spikes may be missed or merged (10 s or more recommended)`);
+  if (rec.numChannels === 1) warnings.push('single-channel recording: units are separated by waveform shape only');
+  if (!rec.hasProbe() && rec.numChannels > 16) {
+    throw new Error(`the recording has ${rec.numChannels} channels but no probe geometry: attach one with --probe (probeinterface .json, .prb or Kilosort chanMap .mat)`);
+  }
+  return warnings;
+}
+
+function preprocess(rec: Recording, params: SorterParams): Recording {
+  let out = rec;
+  const filtered = rec.annotations['is_filtered'] === true;
+  if (!filtered && params.preprocessing.highpassHz > 0) out = highpassFilter(out, { freqMin: params.preprocessing.highpassHz });
+  const mode = params.preprocessing.commonReference;
+  const useGlobal = mode === 'global-median' || (mode === 'auto' && rec.numChannels >= 32);
+  if (useGlobal) out = commonReference(out, { reference: 'global', operator: 'median' });
+  else if (mode === 'local-median') out = commonReference(out, { reference: 'local', operator: 'median' });
+  return out;
+}
+
+function makeDetectionSetup(rec: Recording, params: SorterParams, locations: Float64Array): DetectionSetup {
+  const fs = rec.samplingFrequency;
+  const nBefore = Math.round((params.features.msBefore * fs) / 1000);
+  const nAfter = Math.round((params.features.msAfter * fs) / 1000);
+  return {
+    polarity: params.detection.polarity as Polarity,
+    nBefore,
+    length: nBefore + nAfter,
+    exclusionSamples: Math.max(1, Math.round((params.detection.exclusionMs * fs) / 1000)),
+    dedupNeighbours: channelNeighbourhoods(locations, params.detection.radiusUm, rec.numChannels),
+    featureNeighbours: channelNeighbourhoods(locations, params.features.neighbourRadiusUm, params.features.maxNeighbours),
+    chunkSamples: Math.max(1, Math.round(params.matching.chunkSeconds * fs)),
+  };
+}
+
+function clusterPeaks(peaks: PeakSample, params: SorterParams, reporter: Reporter): Cluster[] {
+  const out: Cluster[] = [];
+  const nc = peaks.sample.length;
+  reporter.begin('cluster', nc);
+  for (let c = 0; c < nc; c++) {
+    const n = peaks.sample[c].length;
+    if (n >= params.clustering.minClusterSize) {
+      const labels = recursiveSplit(peaks.features[c], peaks.featureDim, {
+        minClusterSize: params.clustering.minClusterSize,
+        splitScore: params.clustering.splitScore,
+        maxDepth: params.clustering.maxDepth,
+        splitDims: params.clustering.splitDims,
+      });
+      const k = labels.reduce((m, l) => Math.max(m, l + 1), 0);
+      for (let l = 0; l < k; l++) {
+        const idx: number[] = [];
+        labels.forEach((v, i) => v === l && idx.push(i));
+        if (idx.length < params.clustering.minClusterSize) continue;
+        out.push({ segment: Int32Array.from(idx, (i) => peaks.segment[c][i]), sample: Float64Array.from(idx, (i) => peaks.sample[c][i]), channel: c });
+      }
+    }
+    reporter.progress(c + 1);
+  }
+  reporter.end();
+  return out;
+}
+
+function runMatching(src: NormalizedSource, templates: SparseTemplate[], setup: DetectionSetup, proto: Prototype, params: SorterParams, locations: Float64Array, reporter: Reporter): MatchedRecording {
+  const nc = src.recording.numChannels;
+  const prepared = prepareTemplates(templates, setup.length, params.matching.upsample, nc, setup.polarity);
+  // A residual peak on channel c is tried against every template that has c among its channels.
+  const cand: number[][] = Array.from({ length: nc }, () => []);
+  prepared.forEach((t, u) => {
+    for (const c of t.channels) cand[c].push(u);
+  });
+  return matchRecording(src, prepared, {
+    nBefore: setup.nBefore,
+    length: setup.length,
+    threshold: params.matching.thresholdSigma,
+    minScore: params.matching.minScoreSigma,
+    amplitudeMin: params.matching.amplitudeMin,
+    amplitudeMax: params.matching.amplitudeMax,
+    maxShift: params.matching.maxShiftSamples,
+    iterations: params.matching.iterations,
+    polarity: setup.polarity,
+    exclusionSamples: setup.exclusionSamples,
+    dedupNeighbours: setup.dedupNeighbours,
+    candidatesPerChannel: cand.map((a) => Int32Array.from(a)),
+    locations,
+    basis: proto.basis,
+    pcChannels: params.features.maxNeighbours,
+  }, setup.chunkSamples, reporter);
+}
+
+function curate(m: MatchedRecording, numTemplates: number, rec: Recording, params: SorterParams) {
+  const fs = rec.samplingFrequency;
+  const keepIdx = removeDuplicateSpikes(m, Math.round((params.postprocessing.duplicateMs * fs) / 1000));
+  const counts = new Int32Array(numTemplates);
+  for (const i of keepIdx) counts[m.unit[i]]++;
+  const keptUnits: number[] = [];
+  const remap = new Int32Array(numTemplates).fill(-1);
+  for (let u = 0; u < numTemplates; u++) {
+    if (counts[u] >= Math.max(1, params.postprocessing.minSpikes)) {
+      remap[u] = keptUnits.length;
+      keptUnits.push(u);
+    }
+  }
+  const idx = Array.from(keepIdx).filter((i) => remap[m.unit[i]] >= 0);
+  // Order as the Sorting stores its spike vector, so per-spike arrays line up with it.
+  idx.sort((a, b) => m.segment[a] - m.segment[b] || m.sample[a] - m.sample[b] || remap[m.unit[a]] - remap[m.unit[b]]);
+  const segment = Int32Array.from(idx, (i) => m.segment[i]);
+  const sample = Float64Array.from(idx, (i) => m.sample[i]);
+  const unit = Int32Array.from(idx, (i) => remap[m.unit[i]]);
+  const amplitude = Float32Array.from(idx, (i) => m.amplitude[i]);
+  const positions = new Float32Array(idx.length * 2);
+  idx.forEach((i, j) => {
+    positions[2 * j] = m.x[i];
+    positions[2 * j + 1] = m.y[i];
+  });
+  const k = idx.length ? m.pcFeatures.length / m.sample.length : 0;
+  const pcFeatures = new Float32Array(idx.length * k);
+  idx.forEach((i, j) => pcFeatures.set(m.pcFeatures.subarray(i * k, (i + 1) * k), j * k));
+  const segSamples = Array.from({ length: rec.numSegments }, (_, s) => rec.getNumSamples(s));
+  const labels = labelUnits(
+    { segment, sample, unit, amplitude },
+    keptUnits.length,
+    segSamples,
+    (params.postprocessing.refractoryMs * fs) / 1000,
+    (params.postprocessing.censoredMs * fs) / 1000,
+    params.postprocessing.goodContamination,
+  );
+  const finalCounts = Array.from({ length: keptUnits.length }, () => 0);
+  for (const u of unit) finalCounts[u]++;
+  return { keptUnits, segment, sample, unit, amplitude, positions, pcFeatures, labels, counts: finalCounts };
+}
+
+function templateCenter(t: SparseTemplate, locations: Float64Array): [number, number] {
+  const nch = t.channels.length;
+  const L = t.data.length / nch;
+  let sw = 0;
+  let sx = 0;
+  let sy = 0;
+  t.channels.forEach((c, q) => {
+    let m = 0;
+    for (let p = 0; p < L; p++) m = Math.max(m, Math.abs(t.data[p * nch + q]));
+    sw += m;
+    sx += m * locations[2 * c];
+    sy += m * locations[2 * c + 1];
+  });
+  return sw > 0 ? [sx / sw, sy / sw] : [locations[2 * t.peakChannel], locations[2 * t.peakChannel + 1]];
+}

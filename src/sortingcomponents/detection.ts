@@ -1,0 +1,120 @@
+/**
+ * Peak detection: threshold crossings that are the extremum of their spatio-temporal neighbourhood
+ * (channels within a radius, ±exclusion samples), on normalised traces or on their matched-filter
+ * output. Pure functions over one trace window; the pass over the recording lives in the pipeline.
+ */
+
+export type Polarity = 'negative' | 'positive' | 'both';
+
+export interface Peaks {
+  /** Sample index in the segment. */
+  sample: Float64Array;
+  channel: Int32Array;
+  /** Signed value of the detection statistic at the peak. */
+  value: Float32Array;
+}
+
+export interface PeakDetectOptions {
+  threshold: number;
+  exclusionSamples: number;
+  /** Channels compared for spatial deduplication, per channel (includes the channel itself). */
+  dedupNeighbours: Int32Array[];
+  polarity: Polarity;
+}
+
+/** Maps a signed value to "how spike-like": larger is stronger for the chosen polarity. */
+export function polarityValue(v: number, polarity: Polarity): number {
+  return polarity === 'negative' ? -v : polarity === 'positive' ? v : Math.abs(v);
+}
+
+/**
+ * Peaks of `data` (time-major, numSamples × numChannels) whose row lies in [from, to);
+ * rows are reported as `firstSample + row`.
+ */
+export function detectPeaks(
+  data: Float32Array,
+  numSamples: number,
+  numChannels: number,
+  from: number,
+  to: number,
+  firstSample: number,
+  opts: PeakDetectOptions,
+): Peaks {
+  const nc = numChannels;
+  const ex = opts.exclusionSamples;
+  const sample: number[] = [];
+  const channel: number[] = [];
+  const value: number[] = [];
+  const pol = opts.polarity;
+  const thr = opts.threshold;
+  for (let t = Math.max(0, from); t < Math.min(numSamples, to); t++) {
+    const row = t * nc;
+    for (let c = 0; c < nc; c++) {
+      const v = polarityValue(data[row + c], pol);
+      if (!(v >= thr)) continue;
+      if (isLocalExtremum(data, numSamples, nc, t, c, v, ex, opts.dedupNeighbours[c], pol)) {
+        sample.push(firstSample + t);
+        channel.push(c);
+        value.push(data[row + c]);
+      }
+    }
+  }
+  return { sample: Float64Array.from(sample), channel: Int32Array.from(channel), value: Float32Array.from(value) };
+}
+
+function isLocalExtremum(
+  data: Float32Array,
+  ns: number,
+  nc: number,
+  t: number,
+  c: number,
+  v: number,
+  ex: number,
+  neigh: Int32Array,
+  pol: Polarity,
+): boolean {
+  const t0 = Math.max(0, t - ex);
+  const t1 = Math.min(ns - 1, t + ex);
+  for (let u = t0; u <= t1; u++) {
+    const row = u * nc;
+    for (let j = 0; j < neigh.length; j++) {
+      const k = neigh[j];
+      if (u === t && k === c) continue;
+      const w = polarityValue(data[row + k], pol);
+      // Ties go to the earliest sample, then the lowest channel, so exactly one of equal peaks survives.
+      if (w > v || (w === v && (u < t || (u === t && k < c)))) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Correlates every channel with a prototype waveform (unit norm) whose extremum is at index
+ * `peakIndex`, so output row t scores a spike peaking at row t. Rows closer than the prototype
+ * to the window edges are left at 0. `scale` then normalises each channel's output noise to 1.
+ */
+export function matchedFilter(
+  data: Float32Array,
+  numSamples: number,
+  numChannels: number,
+  prototype: Float32Array,
+  peakIndex: number,
+  scale: Float32Array,
+): Float32Array {
+  const nc = numChannels;
+  const len = prototype.length;
+  const out = new Float32Array(data.length);
+  const acc = new Float64Array(nc);
+  for (let t = peakIndex; t < numSamples - (len - peakIndex); t++) {
+    acc.fill(0);
+    const base = (t - peakIndex) * nc;
+    for (let k = 0; k < len; k++) {
+      const h = prototype[k];
+      const row = base + k * nc;
+      for (let c = 0; c < nc; c++) acc[c] += h * data[row + c];
+    }
+    const o = t * nc;
+    for (let c = 0; c < nc; c++) out[o + c] = acc[c] * scale[c];
+  }
+  return out;
+}

@@ -1,0 +1,251 @@
+/**
+ * Template matching by iterative peeling (detect on the residual → best template fit → subtract),
+ * the idea shared by SpikeSift and Circus2: overlapping spikes are resolved because subtracting the
+ * strongest spike reveals the one beneath it. Compute goes only where residual peaks are, on the
+ * sparse channels of templates near the peak, with amplitude scaling and sub-sample alignment.
+ */
+import { Polarity, detectPeaks, polarityValue } from './detection.js';
+import type { TemporalBasis } from './features.js';
+
+export interface SparseTemplate {
+  channels: Int32Array;
+  /** length × channels.length, normalised units; the spike peak is at row nBefore. */
+  data: Float32Array;
+  peakChannel: number;
+}
+
+export interface MatchTemplate extends SparseTemplate {
+  /** Copy f (0..upsample-1) is the template delayed by f/upsample samples. */
+  shifted: Float32Array[];
+  energy: Float64Array;
+  /** Per recording channel: row of the template's extremum there (-1 when not a template channel). */
+  extremumRow: Int32Array;
+}
+
+export interface MatchOptions {
+  nBefore: number;
+  length: number;
+  threshold: number;
+  minScore: number;
+  amplitudeMin: number;
+  amplitudeMax: number;
+  maxShift: number;
+  iterations: number;
+  polarity: Polarity;
+  exclusionSamples: number;
+  dedupNeighbours: Int32Array[];
+  /** Template indices to try for a residual peak on each channel. */
+  candidatesPerChannel: Int32Array[];
+  locations: Float64Array;
+  /** Basis and channel count for the per-spike PC features (Phy). */
+  basis: TemporalBasis;
+  pcChannels: number;
+}
+
+export interface MatchedSpikes {
+  sample: Float64Array;
+  unit: Int32Array;
+  amplitude: Float32Array;
+  x: Float32Array;
+  y: Float32Array;
+  /** numSpikes × basis.numComponents × pcChannels. */
+  pcFeatures: Float32Array;
+}
+
+/** Precomputes sub-sample shifted copies (Catmull-Rom interpolation) and per-channel extremum rows. */
+export function prepareTemplates(templates: SparseTemplate[], length: number, upsample: number, numChannels: number, polarity: Polarity): MatchTemplate[] {
+  return templates.map((t) => {
+    const nch = t.channels.length;
+    const shifted: Float32Array[] = [];
+    for (let f = 0; f < upsample; f++) shifted.push(f === 0 ? t.data : delay(t.data, length, nch, f / upsample));
+    const energy = Float64Array.from(shifted, (w) => w.reduce((s, v) => s + v * v, 0));
+    const extremumRow = new Int32Array(numChannels).fill(-1);
+    for (let q = 0; q < nch; q++) {
+      let best = 0;
+      for (let p = 1; p < length; p++) if (polarityValue(t.data[p * nch + q], polarity) > polarityValue(t.data[best * nch + q], polarity)) best = p;
+      extremumRow[t.channels[q]] = best;
+    }
+    return { ...t, shifted, energy, extremumRow };
+  });
+}
+
+/** w(p - frac) by cubic Catmull-Rom interpolation, zero outside the template. */
+function delay(w: Float32Array, length: number, nch: number, frac: number): Float32Array {
+  const out = new Float32Array(w.length);
+  const at = (p: number, q: number) => (p < 0 || p >= length ? 0 : w[p * nch + q]);
+  const t = 1 - frac;
+  // Interpolating between p-1 and p at fraction t.
+  const c0 = (-t * t * t + 2 * t * t - t) / 2;
+  const c1 = (3 * t * t * t - 5 * t * t + 2) / 2;
+  const c2 = (-3 * t * t * t + 4 * t * t + t) / 2;
+  const c3 = (t * t * t - t * t) / 2;
+  for (let p = 0; p < length; p++) {
+    for (let q = 0; q < nch; q++) out[p * nch + q] = c0 * at(p - 2, q) + c1 * at(p - 1, q) + c2 * at(p, q) + c3 * at(p + 1, q);
+  }
+  return out;
+}
+
+interface Fit {
+  unit: number;
+  start: number;
+  frac: number;
+  amplitude: number;
+  gain: number;
+  z: number;
+}
+
+/**
+ * Peels spikes out of `residual` (time-major window, modified in place). Spikes whose peak row lies
+ * in [reportFrom, reportTo) are returned; those in the margins are subtracted but not reported.
+ */
+export function matchWindow(
+  residual: Float32Array,
+  numSamples: number,
+  numChannels: number,
+  firstSample: number,
+  reportFrom: number,
+  reportTo: number,
+  templates: MatchTemplate[],
+  opts: MatchOptions,
+): MatchedSpikes {
+  const nc = numChannels;
+  const L = opts.length;
+  const S = opts.maxShift;
+  const lo = L + S + 2;
+  const hi = numSamples - L - S - 2;
+  const out = { sample: [] as number[], unit: [] as number[], amplitude: [] as number[], x: [] as number[], y: [] as number[], pcs: [] as Float32Array[] };
+  let dirty: Uint8Array | null = null;
+  for (let iter = 0; iter < opts.iterations; iter++) {
+    const peaks = detectPeaks(residual, numSamples, nc, lo, hi, 0, {
+      threshold: opts.threshold,
+      exclusionSamples: opts.exclusionSamples,
+      dedupNeighbours: opts.dedupNeighbours,
+      polarity: opts.polarity,
+    });
+    const order = Array.from(peaks.sample.keys())
+      .filter((i) => !dirty || dirty[peaks.sample[i]] === 1)
+      .sort((a, b) => polarityValue(peaks.value[b], opts.polarity) - polarityValue(peaks.value[a], opts.polarity));
+    if (order.length === 0) break;
+    const nextDirty = new Uint8Array(numSamples);
+    let accepted = 0;
+    for (const i of order) {
+      const t = peaks.sample[i];
+      const c = peaks.channel[i];
+      if (polarityValue(residual[t * nc + c], opts.polarity) < opts.threshold) continue;
+      const fit = bestFit(residual, nc, t, c, templates, opts);
+      if (!fit) continue;
+      const tpl = templates[fit.unit];
+      const peakRow = fit.start + opts.nBefore;
+      const time = peakRow + fit.frac / tpl.shifted.length;
+      if (time >= reportFrom && time < reportTo) {
+        out.sample.push(firstSample + Math.round(time));
+        out.unit.push(fit.unit);
+        out.amplitude.push(fit.amplitude);
+        const [x, y] = centerOfMass(residual, nc, peakRow, tpl, opts);
+        out.x.push(x);
+        out.y.push(y);
+        out.pcs.push(pcFeatures(residual, nc, peakRow, tpl, opts));
+      }
+      subtract(residual, nc, fit, tpl, L);
+      for (let r = Math.max(0, fit.start - L); r < Math.min(numSamples, fit.start + 2 * L); r++) nextDirty[r] = 1;
+      accepted++;
+    }
+    if (accepted === 0) break;
+    dirty = nextDirty;
+  }
+  const k = opts.basis.numComponents * opts.pcChannels;
+  const pc = new Float32Array(out.pcs.length * k);
+  out.pcs.forEach((p, i) => pc.set(p, i * k));
+  return {
+    sample: Float64Array.from(out.sample),
+    unit: Int32Array.from(out.unit),
+    amplitude: Float32Array.from(out.amplitude),
+    x: Float32Array.from(out.x),
+    y: Float32Array.from(out.y),
+    pcFeatures: pc,
+  };
+}
+
+function dot(residual: Float32Array, nc: number, start: number, w: Float32Array, channels: Int32Array, L: number): number {
+  const nch = channels.length;
+  let s = 0;
+  for (let p = 0; p < L; p++) {
+    const row = (start + p) * nc;
+    const wb = p * nch;
+    for (let q = 0; q < nch; q++) s += residual[row + channels[q]] * w[wb + q];
+  }
+  return s;
+}
+
+/** Best template, alignment and amplitude for a residual peak at row t on channel c, or null. */
+function bestFit(residual: Float32Array, nc: number, t: number, c: number, templates: MatchTemplate[], opts: MatchOptions): Fit | null {
+  let best: Fit | null = null;
+  const L = opts.length;
+  const consider = (unit: number, start: number, frac: number) => {
+    const tpl = templates[unit];
+    const e = tpl.energy[frac];
+    if (!(e > 0)) return;
+    const score = dot(residual, nc, start, tpl.shifted[frac], tpl.channels, L);
+    let a = score / e;
+    if (a < opts.amplitudeMin) return;
+    if (a > opts.amplitudeMax) a = opts.amplitudeMax;
+    const gain = 2 * a * score - a * a * e;
+    const z = score / Math.sqrt(e);
+    if (z < opts.minScore) return;
+    if (!best || gain > best.gain) best = { unit, start, frac, amplitude: a, gain, z };
+  };
+  for (const u of opts.candidatesPerChannel[c]) {
+    const er = templates[u].extremumRow[c];
+    const guess = t - (er >= 0 ? er : opts.nBefore);
+    for (let s = -opts.maxShift; s <= opts.maxShift; s++) consider(u, guess + s, 0);
+  }
+  if (!best) return null;
+  const b = best as Fit;
+  const up = templates[b.unit].shifted.length;
+  // Sub-sample refinement: copy f at start s places the spike at s + f/up, between s and s + 1.
+  for (let f = 1; f < up; f++) {
+    consider(b.unit, b.start, f);
+    consider(b.unit, b.start - 1, f);
+  }
+  return best;
+}
+
+function subtract(residual: Float32Array, nc: number, fit: Fit, tpl: MatchTemplate, L: number): void {
+  const w = tpl.shifted[fit.frac];
+  const ch = tpl.channels;
+  const nch = ch.length;
+  for (let p = 0; p < L; p++) {
+    const row = (fit.start + p) * nc;
+    for (let q = 0; q < nch; q++) residual[row + ch[q]] -= fit.amplitude * w[p * nch + q];
+  }
+}
+
+/** Location from the spike's own peak-row amplitudes on the template channels (before subtraction). */
+function centerOfMass(residual: Float32Array, nc: number, peakRow: number, tpl: MatchTemplate, opts: MatchOptions): [number, number] {
+  let sw = 0;
+  let sx = 0;
+  let sy = 0;
+  for (const c of tpl.channels) {
+    const w = Math.max(0, polarityValue(residual[peakRow * nc + c], opts.polarity));
+    sw += w;
+    sx += w * opts.locations[2 * c];
+    sy += w * opts.locations[2 * c + 1];
+  }
+  if (sw === 0) return [opts.locations[2 * tpl.peakChannel], opts.locations[2 * tpl.peakChannel + 1]];
+  return [sx / sw, sy / sw];
+}
+
+function pcFeatures(residual: Float32Array, nc: number, peakRow: number, tpl: MatchTemplate, opts: MatchOptions): Float32Array {
+  const { components, numComponents: k, length: len, nBefore } = opts.basis;
+  const out = new Float32Array(k * opts.pcChannels);
+  const m = Math.min(opts.pcChannels, tpl.channels.length);
+  for (let j = 0; j < m; j++) {
+    const c = tpl.channels[j];
+    for (let r = 0; r < k; r++) {
+      let s = 0;
+      for (let p = 0; p < len; p++) s += components[r * len + p] * residual[(peakRow - nBefore + p) * nc + c];
+      out[r * opts.pcChannels + j] = s;
+    }
+  }
+  return out;
+}

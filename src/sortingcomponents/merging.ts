@@ -1,0 +1,121 @@
+/**
+ * Merge decisions between clusters: a pair is merged when their spikes, projected on the axis
+ * that separates their mean waveforms, form one mode. The axis is learned on one half of the
+ * spikes and tested on the other, so estimation noise cannot fake a separation (two halves of
+ * one unit stay together; near-duplicate templates with distinct spike clouds stay apart).
+ */
+import type { SnippetSet } from './snippets.js';
+import { dipTest } from './unimodality.js';
+
+export interface MergeCandidateUnit {
+  snippets: SnippetSet;
+  peakChannel: number;
+}
+
+export interface MergeOptions {
+  /** Snippets hold `maxShift` extra samples on each side of the `length`-sample window. */
+  length: number;
+  maxShift: number;
+  candidateCosine: number;
+  mergeScore: number;
+  /** True when two peak channels are close enough for their units to be compared. */
+  near: (a: number, b: number) => boolean;
+}
+
+export interface MergeDecision {
+  a: number;
+  b: number;
+  /** B's spike times + shift align with A's. */
+  shift: number;
+  score: number;
+}
+
+/** Every tested pair that should merge, most similar first. */
+export function findMerges(units: MergeCandidateUnit[], opts: MergeOptions): MergeDecision[] {
+  const out: MergeDecision[] = [];
+  for (let a = 0; a < units.length; a++) {
+    for (let b = a + 1; b < units.length; b++) {
+      if (!opts.near(units[a].peakChannel, units[b].peakChannel)) continue;
+      const d = testPair(units[a].snippets, units[b].snippets, opts);
+      if (d && d.score < opts.mergeScore) out.push({ a, b, shift: d.shift, score: d.score });
+    }
+  }
+  return out.sort((x, y) => x.score - y.score);
+}
+
+/** Dip score of the pair along its discriminant axis, or null when the templates are not even similar. */
+export function testPair(A: SnippetSet, B: SnippetSet, opts: MergeOptions): { score: number; shift: number; cosine: number } | null {
+  const common: [number, number][] = [];
+  A.channels.forEach((c, i) => {
+    const j = B.channels.indexOf(c);
+    if (j >= 0) common.push([i, j]);
+  });
+  if (common.length === 0 || A.count < 4 || B.count < 4) return null;
+  const L = opts.length;
+  const S = opts.maxShift;
+  const ext = L + 2 * S;
+  const mA = windowMean(A, ext, common, 0, S, L);
+  let best = { cos: -Infinity, shift: 0 };
+  for (let s = -S; s <= S; s++) {
+    const mB = windowMean(B, ext, common, 1, S + s, L);
+    const cos = cosine(mA, mB);
+    if (cos > best.cos) best = { cos, shift: s };
+  }
+  if (best.cos < opts.candidateCosine) return null;
+  const scoreFold = (trainParity: number) => {
+    const tA = windowMean(A, ext, common, 0, S, L, trainParity);
+    const tB = windowMean(B, ext, common, 1, S + best.shift, L, trainParity);
+    const axis = tA.map((v, i) => v - tB[i]);
+    const norm = Math.hypot(...axis) || 1;
+    const proj = [
+      ...project(A, ext, common, 0, S, L, axis, 1 - trainParity),
+      ...project(B, ext, common, 1, S + best.shift, L, axis, 1 - trainParity),
+    ].map((v) => v / norm);
+    return dipTest(proj).score;
+  };
+  const score = 0.5 * (scoreFold(0) + scoreFold(1));
+  return { score, shift: best.shift, cosine: best.cos };
+}
+
+/** Mean over spikes (optionally only those with index parity `parity`) of the window [off, off+L) on common channels. */
+function windowMean(set: SnippetSet, ext: number, common: [number, number][], side: 0 | 1, off: number, L: number, parity?: number): Float64Array {
+  const nc = set.channels.length;
+  const out = new Float64Array(L * common.length);
+  let n = 0;
+  for (let i = 0; i < set.count; i++) {
+    if (parity !== undefined && i % 2 !== parity) continue;
+    n++;
+    const base = i * ext * nc;
+    for (let p = 0; p < L; p++) {
+      for (let q = 0; q < common.length; q++) out[p * common.length + q] += set.data[base + (off + p) * nc + common[q][side]];
+    }
+  }
+  if (n) for (let k = 0; k < out.length; k++) out[k] /= n;
+  return out;
+}
+
+function project(set: SnippetSet, ext: number, common: [number, number][], side: 0 | 1, off: number, L: number, axis: Float64Array, parity: number): number[] {
+  const nc = set.channels.length;
+  const out: number[] = [];
+  for (let i = parity; i < set.count; i += 2) {
+    const base = i * ext * nc;
+    let s = 0;
+    for (let p = 0; p < L; p++) {
+      for (let q = 0; q < common.length; q++) s += set.data[base + (off + p) * nc + common[q][side]] * axis[p * common.length + q];
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+function cosine(a: Float64Array, b: Float64Array): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+  }
+  return ab / Math.sqrt(aa * bb || 1);
+}

@@ -1,0 +1,197 @@
+/**
+ * The detection passes over the recording: (1) on a few random chunks, learn the prototype
+ * waveform and temporal PCA basis from high-threshold peaks; (2) over every chunk, detect peaks on
+ * the matched-filter output and keep a reservoir sample of each peak channel's peaks with their
+ * neighbourhood PCA features for clustering.
+ */
+import type { Reporter } from '../exec/reporter.js';
+import { Polarity, detectPeaks, matchedFilter, polarityValue } from './detection.js';
+import { TemporalBasis, copyWaveform, learnTemporalBasis, projectSnippet } from './features.js';
+import { madSigma } from './noise.js';
+import { seededRandom } from './random.js';
+import { NormalizedSource, chunkRanges, readNormalized } from './traces.js';
+
+export interface DetectionSetup {
+  polarity: Polarity;
+  nBefore: number;
+  length: number;
+  exclusionSamples: number;
+  dedupNeighbours: Int32Array[];
+  featureNeighbours: Int32Array[];
+  chunkSamples: number;
+}
+
+export interface Prototype {
+  basis: TemporalBasis;
+  /** Unit-norm prototype for the matched filter, extremum at `peakIndex`. */
+  filter: Float32Array;
+  peakIndex: number;
+  /** Per-channel factor bringing the matched-filter output to unit noise. */
+  filterScale: Float32Array;
+  numPeaksUsed: number;
+}
+
+export function learnPrototype(
+  src: NormalizedSource,
+  setup: DetectionSetup,
+  opts: { threshold: number; numComponents: number; maxPeaks: number; numChunks: number; seed: number },
+): Prototype {
+  const rec = src.recording;
+  const nc = rec.numChannels;
+  const rand = seededRandom(opts.seed);
+  const waves: Float32Array[] = [];
+  const windows: { seg: number; start: number; end: number }[] = [];
+  for (let k = 0; k < opts.numChunks; k++) {
+    const seg = Math.floor(rand() * rec.numSegments);
+    const ns = rec.getNumSamples(seg);
+    const len = Math.min(ns, setup.chunkSamples);
+    const start = Math.floor(rand() * (ns - len + 1));
+    windows.push({ seg, start, end: start + len });
+  }
+  const L = setup.length;
+  for (const w of windows) {
+    const win = readNormalized(src, w.seg, w.start, w.end, L);
+    const peaks = detectPeaks(win.data, win.numSamples, nc, L, win.numSamples - L, win.firstSample, {
+      threshold: opts.threshold,
+      exclusionSamples: setup.exclusionSamples,
+      dedupNeighbours: setup.dedupNeighbours,
+      polarity: setup.polarity,
+    });
+    for (let i = 0; i < peaks.sample.length; i++) {
+      const buf = new Float32Array(L);
+      copyWaveform(win.data, nc, peaks.sample[i] - win.firstSample, peaks.channel[i], setup.nBefore, L, buf, 0);
+      // Positive-going peaks are flipped so that one prototype serves both polarities.
+      if (setup.polarity === 'both' && peaks.value[i] > 0) for (let p = 0; p < L; p++) buf[p] = -buf[p];
+      waves.push(buf);
+    }
+  }
+  const rand2 = seededRandom(opts.seed + 1);
+  while (waves.length > opts.maxPeaks) waves.splice(Math.floor(rand2() * waves.length), 1);
+  const flat = new Float32Array(waves.length * L);
+  waves.forEach((w, i) => flat.set(w, i * L));
+  const { filter, peakIndex } = waves.length > 0 ? prototypeFilter(flat, L, setup.nBefore, src.recording.samplingFrequency) : fallbackFilter(src.recording.samplingFrequency);
+  const basis = waves.length > 0 ? learnTemporalBasis(flat, L, opts.numComponents, setup.nBefore) : fallbackBasis(L, setup.nBefore, opts.numComponents, src.recording.samplingFrequency);
+  const filterScale = matchedFilterNoise(src, windows.slice(0, 4), filter, peakIndex);
+  return { basis, filter, peakIndex, filterScale, numPeaksUsed: waves.length };
+}
+
+/** The median waveform around its extremum, ±0.5 ms, unit norm. */
+function prototypeFilter(flat: Float32Array, L: number, nBefore: number, fs: number): { filter: Float32Array; peakIndex: number } {
+  const n = flat.length / L;
+  const med = new Float32Array(L);
+  const col = new Float32Array(n);
+  for (let p = 0; p < L; p++) {
+    for (let i = 0; i < n; i++) col[i] = flat[i * L + p];
+    med[p] = Float32Array.from(col).sort()[n >> 1];
+  }
+  const half = Math.max(2, Math.round(0.0005 * fs));
+  const a = Math.max(0, nBefore - half);
+  const b = Math.min(L, nBefore + half + 1);
+  const f = med.slice(a, b);
+  // Positive at the extremum, so the filter output keeps the sign of the spikes it detects.
+  const norm = (Math.hypot(...f) || 1) * (f[nBefore - a] < 0 ? -1 : 1);
+  for (let i = 0; i < f.length; i++) f[i] /= norm;
+  return { filter: f, peakIndex: nBefore - a };
+}
+
+/** Without any peak to learn from, a Gaussian trough stands in for the spike shape. */
+function fallbackFilter(fs: number): { filter: Float32Array; peakIndex: number } {
+  const half = Math.max(2, Math.round(0.0005 * fs));
+  const sd = Math.max(1, 0.00015 * fs);
+  const f = Float32Array.from({ length: 2 * half + 1 }, (_, i) => Math.exp(-(((i - half) / sd) ** 2) / 2));
+  const norm = Math.hypot(...f);
+  return { filter: f.map((v) => v / norm), peakIndex: half };
+}
+
+function fallbackBasis(L: number, nBefore: number, k: number, fs: number): TemporalBasis {
+  // Gaussian bumps at the peak and around it: a neutral basis when no spike was seen.
+  const comps = new Float32Array(k * L);
+  const sd = Math.max(1, 0.0002 * fs);
+  for (let r = 0; r < k; r++) {
+    const centre = nBefore + (r === 0 ? 0 : (r % 2 ? 1 : -1) * Math.ceil(r / 2) * 2 * sd);
+    let norm = 0;
+    for (let p = 0; p < L; p++) norm += (comps[r * L + p] = Math.exp(-(((p - centre) / sd) ** 2) / 2)) ** 2;
+    for (let p = 0; p < L; p++) comps[r * L + p] /= Math.sqrt(norm) || 1;
+  }
+  return { components: comps, numComponents: k, length: L, nBefore };
+}
+
+function matchedFilterNoise(src: NormalizedSource, windows: { seg: number; start: number; end: number }[], filter: Float32Array, peakIndex: number): Float32Array {
+  const nc = src.recording.numChannels;
+  const vals: number[][] = Array.from({ length: nc }, () => []);
+  const ones = new Float32Array(nc).fill(1);
+  for (const w of windows) {
+    const win = readNormalized(src, w.seg, w.start, w.end, filter.length);
+    const y = matchedFilter(win.data, win.numSamples, nc, filter, peakIndex, ones);
+    for (let t = filter.length; t < win.numSamples - filter.length; t++) for (let c = 0; c < nc; c++) vals[c].push(y[t * nc + c]);
+  }
+  return Float32Array.from(vals, (v) => {
+    const s = madSigma(v);
+    return s > 0 ? 1 / s : 0;
+  });
+}
+
+export interface PeakSample {
+  /** Peaks kept per peak channel (reservoir sample). */
+  segment: Int32Array[];
+  sample: Float64Array[];
+  /** Per channel: count × featureDim, features on that channel's neighbourhood (zero padded). */
+  features: Float32Array[];
+  featureDim: number;
+  /** All peaks detected per channel. */
+  totalPeaks: Int32Array;
+}
+
+export function detectAndSample(
+  src: NormalizedSource,
+  setup: DetectionSetup,
+  proto: Prototype,
+  opts: { threshold: number; matchedFilter: boolean; maxPerChannel: number; maxNeighbours: number; seed: number },
+  reporter: Reporter,
+): PeakSample {
+  const rec = src.recording;
+  const nc = rec.numChannels;
+  const k = proto.basis.numComponents;
+  const dim = opts.maxNeighbours * k;
+  const cap = opts.maxPerChannel;
+  const res = Array.from({ length: nc }, () => ({ seg: new Int32Array(cap), sample: new Float64Array(cap), feat: new Float32Array(cap * dim), n: 0 }));
+  const total = new Int32Array(nc);
+  const rand = seededRandom(opts.seed);
+  const L = setup.length;
+  const margin = L + proto.filter.length;
+  const jobs: [number, number, number][] = [];
+  for (let s = 0; s < rec.numSegments; s++) for (const [a, b] of chunkRanges(rec.getNumSamples(s), setup.chunkSamples)) jobs.push([s, a, b]);
+  reporter.begin('detect peaks', jobs.length);
+  jobs.forEach(([seg, start, end], j) => {
+    const win = readNormalized(src, seg, start, end, margin);
+    const stat = opts.matchedFilter ? matchedFilter(win.data, win.numSamples, nc, proto.filter, proto.peakIndex, proto.filterScale) : win.data;
+    const peaks = detectPeaks(stat, win.numSamples, nc, margin, win.numSamples - margin, win.firstSample, {
+      threshold: opts.threshold,
+      exclusionSamples: setup.exclusionSamples,
+      dedupNeighbours: setup.dedupNeighbours,
+      polarity: setup.polarity,
+    });
+    for (let i = 0; i < peaks.sample.length; i++) {
+      const c = peaks.channel[i];
+      const r = res[c];
+      const seen = total[c]++;
+      // Reservoir sampling: every peak of the channel has the same chance to be kept.
+      const slot = r.n < cap ? r.n++ : Math.floor(rand() * (seen + 1));
+      if (slot >= cap) continue;
+      r.seg[slot] = seg;
+      r.sample[slot] = peaks.sample[i];
+      r.feat.fill(0, slot * dim, (slot + 1) * dim);
+      projectSnippet(win.data, nc, peaks.sample[i] - win.firstSample, setup.featureNeighbours[c], proto.basis, r.feat, slot * dim);
+    }
+    reporter.progress(j + 1);
+  });
+  reporter.end();
+  void polarityValue;
+  return {
+    segment: res.map((r) => r.seg.slice(0, r.n)),
+    sample: res.map((r) => r.sample.slice(0, r.n)),
+    features: res.map((r) => r.feat.slice(0, r.n * dim)),
+    featureDim: dim,
+    totalPeaks: total,
+  };
+}

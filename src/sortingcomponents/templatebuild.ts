@@ -1,0 +1,161 @@
+/**
+ * From clusters to matching templates: read snippets of each cluster, merge clusters that are one
+ * unit (see merging.ts), then average each merged unit's aligned snippets, re-centre it on its
+ * extremum and keep its significant channels.
+ */
+import { Polarity, polarityValue } from './detection.js';
+import { findMerges } from './merging.js';
+import { seededRandom, sampleIndices } from './random.js';
+import { SnippetSet, gatherSnippets } from './snippets.js';
+import type { SparseTemplate } from './matching.js';
+import type { NormalizedSource } from './traces.js';
+
+export interface Cluster {
+  segment: Int32Array;
+  sample: Float64Array;
+  /** Channel whose neighbourhood the cluster was found in. */
+  channel: number;
+}
+
+export interface TemplateBuildOptions {
+  nBefore: number;
+  length: number;
+  maxShift: number;
+  maxSpikesPerUnit: number;
+  candidateCosine: number;
+  mergeScore: number;
+  sparsityRatio: number;
+  polarity: Polarity;
+  chunkSamples: number;
+  neighbours: Int32Array[];
+  near: (a: number, b: number) => boolean;
+  seed: number;
+}
+
+export interface BuiltTemplates {
+  templates: SparseTemplate[];
+  /** For each template, the clusters it was made of. */
+  members: number[][];
+  merges: number;
+}
+
+export function buildTemplates(src: NormalizedSource, clusters: Cluster[], opts: TemplateBuildOptions): BuiltTemplates {
+  const rand = seededRandom(opts.seed);
+  const S = opts.maxShift;
+  const ext = opts.length + 2 * S;
+  const picks = clusters.map((c) => sampleIndices(c.sample.length, opts.maxSpikesPerUnit, rand));
+  const first = gather(src, clusters.map((c, u) => ({ cl: c, pick: picks[u], offset: 0 })), clusters.map((c) => opts.neighbours[c.channel]), opts.nBefore + S, ext, opts.chunkSamples);
+  const decisions = findMerges(
+    first.map((s, u) => ({ snippets: s, peakChannel: clusters[u].channel })),
+    { length: opts.length, maxShift: S, candidateCosine: opts.candidateCosine, mergeScore: opts.mergeScore, near: opts.near },
+  );
+  // Union-find with time offsets: offset[u] aligns cluster u's times to its root.
+  const parent = clusters.map((_, u) => u);
+  const offset = new Float64Array(clusters.length);
+  const find = (u: number): number => {
+    while (parent[u] !== u) u = parent[u];
+    return u;
+  };
+  const offsetToRoot = (u: number): number => {
+    let o = 0;
+    while (parent[u] !== u) {
+      o += offset[u];
+      u = parent[u];
+    }
+    return o;
+  };
+  let merges = 0;
+  for (const d of decisions) {
+    const ra = find(d.a);
+    const rb = find(d.b);
+    if (ra === rb) continue;
+    // b's times + shift align with a; a's times + offsetToRoot(a) align with ra.
+    const oa = offsetToRoot(d.a);
+    const ob = offsetToRoot(d.b);
+    parent[rb] = ra;
+    offset[rb] = d.shift + oa - ob;
+    merges++;
+  }
+  const groups = new Map<number, number[]>();
+  clusters.forEach((_, u) => {
+    const r = find(u);
+    if (!groups.has(r)) groups.set(r, []);
+    groups.get(r)!.push(u);
+  });
+  const members = [...groups.values()];
+  const channelSets = members.map((m) => Int32Array.from(new Set(m.flatMap((u) => [...opts.neighbours[clusters[u].channel]]))).sort());
+  const owners: { cl: Cluster; pick: Int32Array; offset: number; owner: number }[] = [];
+  members.forEach((m, g) => {
+    const per = Math.max(1, Math.floor(opts.maxSpikesPerUnit / m.length));
+    for (const u of m) owners.push({ cl: clusters[u], pick: picks[u].subarray(0, per), offset: offsetToRoot(u), owner: g });
+  });
+  const second = gatherOwned(src, owners, channelSets, opts.nBefore + S, ext, opts.chunkSamples);
+  const templates = second.map((set) => finishTemplate(set, ext, opts));
+  return { templates, members, merges };
+}
+
+function gather(src: NormalizedSource, items: { cl: Cluster; pick: Int32Array; offset: number }[], channels: Int32Array[], nBefore: number, length: number, chunkSamples: number): SnippetSet[] {
+  return gatherOwned(src, items.map((it, u) => ({ ...it, owner: u })), channels, nBefore, length, chunkSamples);
+}
+
+function gatherOwned(
+  src: NormalizedSource,
+  items: { cl: Cluster; pick: Int32Array; offset: number; owner: number }[],
+  channels: Int32Array[],
+  nBefore: number,
+  length: number,
+  chunkSamples: number,
+): SnippetSet[] {
+  const seg: number[] = [];
+  const sample: number[] = [];
+  const owner: number[] = [];
+  for (const it of items) {
+    for (const i of it.pick) {
+      seg.push(it.cl.segment[i]);
+      sample.push(Math.round(it.cl.sample[i] + it.offset));
+      owner.push(it.owner);
+    }
+  }
+  return gatherSnippets(src, { segment: Int32Array.from(seg), sample: Float64Array.from(sample), owner: Int32Array.from(owner) }, channels, nBefore, length, chunkSamples);
+}
+
+/** Mean of the aligned snippets, re-centred so the extremum of the strongest channel sits at nBefore. */
+function finishTemplate(set: SnippetSet, ext: number, opts: TemplateBuildOptions): SparseTemplate {
+  const nch = set.channels.length;
+  const mean = new Float64Array(ext * nch);
+  for (let i = 0; i < set.count; i++) for (let k = 0; k < ext * nch; k++) mean[k] += set.data[i * ext * nch + k];
+  for (let k = 0; k < mean.length; k++) mean[k] /= Math.max(1, set.count);
+  const S = opts.maxShift;
+  let bestRow = S + opts.nBefore;
+  let bestCh = 0;
+  let bestVal = -Infinity;
+  for (let p = 0; p < ext; p++) {
+    for (let q = 0; q < nch; q++) {
+      const v = polarityValue(mean[p * nch + q], opts.polarity);
+      if (v > bestVal) {
+        bestVal = v;
+        bestRow = p;
+        bestCh = q;
+      }
+    }
+  }
+  // Shift the window so the extremum lands on nBefore, staying inside the extended snippet.
+  const start = Math.max(0, Math.min(2 * S, bestRow - opts.nBefore));
+  const peakAmp = Math.abs(mean[bestRow * nch + bestCh]);
+  const keep: number[] = [];
+  for (let q = 0; q < nch; q++) {
+    let m = 0;
+    for (let p = 0; p < opts.length; p++) m = Math.max(m, Math.abs(mean[(start + p) * nch + q]));
+    if (m >= opts.sparsityRatio * peakAmp || q === bestCh) keep.push(q);
+  }
+  keep.sort((a, b) => (a === bestCh ? -1 : b === bestCh ? 1 : 0) || peakOf(mean, nch, start, opts.length, b) - peakOf(mean, nch, start, opts.length, a));
+  const data = new Float32Array(opts.length * keep.length);
+  for (let p = 0; p < opts.length; p++) keep.forEach((q, j) => (data[p * keep.length + j] = mean[(start + p) * nch + q]));
+  return { channels: Int32Array.from(keep, (q) => set.channels[q]), data, peakChannel: set.channels[bestCh] };
+}
+
+function peakOf(mean: Float64Array, nch: number, start: number, L: number, q: number): number {
+  let m = 0;
+  for (let p = 0; p < L; p++) m = Math.max(m, Math.abs(mean[(start + p) * nch + q]));
+  return m;
+}

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { matchWindow, prepareTemplates, SparseTemplate } from '../src/sortingcomponents/matching.js';
+import { seededRandom } from '../src/sortingcomponents/random.js';
+
+function gaussian(rand: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
+test('peeling resolves two overlapping spikes of different units with their amplitudes', () => {
+  const nc = 4;
+  const L = 40;
+  const nBefore = 12;
+  const wave = (p: number, w: number) => -Math.exp(-(((p - nBefore) / w) ** 2)) + 0.3 * Math.exp(-(((p - nBefore - 3 * w) / (2 * w)) ** 2));
+  const make = (gains: number[], w: number): SparseTemplate => {
+    const data = new Float32Array(L * nc);
+    for (let p = 0; p < L; p++) for (let c = 0; c < nc; c++) data[p * nc + c] = 15 * gains[c] * wave(p, w);
+    return { channels: Int32Array.from([0, 1, 2, 3]), data, peakChannel: gains.indexOf(Math.max(...gains)) };
+  };
+  const tA = make([1, 0.6, 0.2, 0.1], 2);
+  const tB = make([0.1, 0.3, 0.7, 1], 3);
+  const ns = 600;
+  const rand = seededRandom(5);
+  const data = Float32Array.from({ length: ns * nc }, () => 0.5 * gaussian(rand));
+  const spikes = [
+    { unit: 0, t: 200, a: 1.0 },
+    { unit: 1, t: 204, a: 0.8 },
+    { unit: 1, t: 400, a: 1.2 },
+  ];
+  for (const s of spikes) {
+    const t = [tA, tB][s.unit];
+    for (let p = 0; p < L; p++) for (let c = 0; c < nc; c++) data[(s.t - nBefore + p) * nc + c] += s.a * t.data[p * nc + c];
+  }
+  const templates = prepareTemplates([tA, tB], L, 4, nc, 'negative');
+  const all = Int32Array.from([0, 1, 2, 3]);
+  const basis = { components: new Float32Array(L).fill(1 / Math.sqrt(L)), numComponents: 1, length: L, nBefore };
+  const m = matchWindow(data, ns, nc, 0, 0, ns, templates, {
+    nBefore, length: L, threshold: 4, minScore: 6, amplitudeMin: 0.5, amplitudeMax: 2, maxShift: 3, iterations: 4,
+    polarity: 'negative', exclusionSamples: 3, dedupNeighbours: Array.from({ length: nc }, () => all),
+    candidatesPerChannel: Array.from({ length: nc }, () => Int32Array.of(0, 1)),
+    locations: Float64Array.from([0, 0, 0, 20, 0, 40, 0, 60]), basis, pcChannels: 2,
+  });
+  const found = Array.from(m.sample, (t, i) => ({ t, unit: m.unit[i], a: m.amplitude[i] })).sort((x, y) => x.t - y.t);
+  assert.equal(found.length, 3, JSON.stringify(found));
+  found.forEach((f, i) => {
+    assert.equal(f.unit, spikes[i].unit);
+    assert.ok(Math.abs(f.t - spikes[i].t) <= 1, `spike ${i} at ${f.t}, expected ${spikes[i].t}`);
+    assert.ok(Math.abs(f.a - spikes[i].a) < 0.1, `amplitude ${f.a} vs ${spikes[i].a}`);
+  });
+});
