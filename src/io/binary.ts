@@ -114,6 +114,17 @@ export class BinaryRecording extends Recording {
     return this.sources.map((s) => s.name);
   }
 
+  /** Where the samples live, for tools that read the file themselves (Phy's params.py). */
+  get layout(): { files: string[]; numChannelsInFile: number; dtype: DType; byteOffset: number; fileChannels: Int32Array } {
+    return {
+      files: this.fileNames,
+      numChannelsInFile: this.numChannelsInFile,
+      dtype: this.dtype,
+      byteOffset: this.byteOffset,
+      fileChannels: Int32Array.from(this.fileChannels),
+    };
+  }
+
   close(): void {
     for (const s of this.sources) s.close();
   }

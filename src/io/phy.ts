@@ -282,33 +282,44 @@ export function sortingFromPhyFolder(dir: string, opts: { excludeGroups?: string
 
 /** Writes a Phy folder atomically. spike_times int64; other dtypes as Phy's documentation lists them. */
 export async function writePhyFolder(dir: string, d: PhyData, opts: { overwrite?: boolean } = {}): Promise<void> {
+  checkPhyData(dir, d);
+  await withAtomicDir(dir, (tmp) => writePhyFiles(tmp, d), opts);
+}
+
+/**
+ * Writes the Phy files into an existing folder that the caller makes atomic (e.g. a sort output that
+ * also holds a summary): use writePhyFolder otherwise.
+ */
+export function writePhyFiles(dir: string, d: PhyData): void {
+  checkPhyData(dir, d);
+  const put = (name: string, data: NumericArray | undefined, dtype: NpyDType, shape?: number[]) => {
+    if (data) writeNpy(path.join(dir, name), { data, dtype, shape });
+  };
+  writeFileAtomic(path.join(dir, 'params.py'), formatPhyParams(d.params));
+  put('spike_times.npy', d.spikeTimes, 'int64');
+  put('spike_clusters.npy', d.spikeClusters, 'int32');
+  put('spike_templates.npy', d.spikeTemplates, 'int32');
+  put('amplitudes.npy', d.amplitudes, 'float64');
+  put('templates.npy', d.templates?.data, 'float32', d.templates?.shape);
+  put('templates_ind.npy', d.templatesInd?.data, 'int32', d.templatesInd?.shape);
+  put('channel_map.npy', d.channelMap, 'int32');
+  put('channel_positions.npy', d.channelPositions?.data, 'float64', d.channelPositions?.shape);
+  put('similar_templates.npy', d.similarTemplates?.data, 'float32', d.similarTemplates?.shape);
+  put('whitening_mat.npy', d.whiteningMat?.data, 'float64', d.whiteningMat?.shape);
+  put('whitening_mat_inv.npy', d.whiteningMatInv?.data, 'float64', d.whiteningMatInv?.shape);
+  put('pc_features.npy', d.pcFeatures?.data, 'float32', d.pcFeatures?.shape);
+  put('pc_feature_ind.npy', d.pcFeatureInd?.data, 'int32', d.pcFeatureInd?.shape);
+  put('spike_positions.npy', d.spikePositions?.data, 'float64', d.spikePositions?.shape);
+  for (const [stem, t] of d.clusterTables) {
+    if (!/^[A-Za-z0-9_-]+$/.test(stem)) throw new Error(`cluster table '${stem}': name cannot be used in a file name`);
+    writeFileAtomic(path.join(dir, `cluster_${stem}.tsv`), formatClusterTsv(t));
+  }
+}
+
+function checkPhyData(dir: string, d: PhyData): void {
   const n = d.spikeTimes.length;
   const perSpike: [string, ArrayLike<number> | undefined][] = [['spike_clusters.npy', d.spikeClusters], ['spike_templates.npy', d.spikeTemplates], ['amplitudes.npy', d.amplitudes]];
   for (const [name, a] of perSpike) {
     if (a && a.length !== n) throw new Error(`${dir}: ${name} would have ${a.length} entries but spike_times.npy has ${n}; pass one value per spike`);
   }
-  await withAtomicDir(dir, (tmp) => {
-    const put = (name: string, data: NumericArray | undefined, dtype: NpyDType, shape?: number[]) => {
-      if (data) writeNpy(path.join(tmp, name), { data, dtype, shape });
-    };
-    writeFileAtomic(path.join(tmp, 'params.py'), formatPhyParams(d.params));
-    put('spike_times.npy', d.spikeTimes, 'int64');
-    put('spike_clusters.npy', d.spikeClusters, 'int32');
-    put('spike_templates.npy', d.spikeTemplates, 'int32');
-    put('amplitudes.npy', d.amplitudes, 'float64');
-    put('templates.npy', d.templates?.data, 'float32', d.templates?.shape);
-    put('templates_ind.npy', d.templatesInd?.data, 'int32', d.templatesInd?.shape);
-    put('channel_map.npy', d.channelMap, 'int32');
-    put('channel_positions.npy', d.channelPositions?.data, 'float64', d.channelPositions?.shape);
-    put('similar_templates.npy', d.similarTemplates?.data, 'float32', d.similarTemplates?.shape);
-    put('whitening_mat.npy', d.whiteningMat?.data, 'float64', d.whiteningMat?.shape);
-    put('whitening_mat_inv.npy', d.whiteningMatInv?.data, 'float64', d.whiteningMatInv?.shape);
-    put('pc_features.npy', d.pcFeatures?.data, 'float32', d.pcFeatures?.shape);
-    put('pc_feature_ind.npy', d.pcFeatureInd?.data, 'int32', d.pcFeatureInd?.shape);
-    put('spike_positions.npy', d.spikePositions?.data, 'float64', d.spikePositions?.shape);
-    for (const [stem, t] of d.clusterTables) {
-      if (!/^[A-Za-z0-9_-]+$/.test(stem)) throw new Error(`cluster table '${stem}': name cannot be used in a file name`);
-      writeFileAtomic(path.join(tmp, `cluster_${stem}.tsv`), formatClusterTsv(t));
-    }
-  }, opts);
 }
