@@ -63,3 +63,14 @@ export * from './io/biocam.js';
 export { sort, type SortOptions, type SortResult, type SortingSummary, type SortedUnit } from './sorter/sort.js';
 export * from './sorter/params.js';
 export { isiViolations, contaminationFromViolations, type IsiViolations } from './qualitymetrics/isi.js';
+export * from './kernels/wasm.js';
+export * from './kernels/wasmnode.js';
+export * from './exec/chunks.js';
+export * from './exec/cancel.js';
+export * from './exec/memory.js';
+export { runChunks, prepareChunkTask, ChunkTaskError, type ChunkTaskContext, type ChunkTaskFn, type ChunkTaskModule, type RunChunksOptions, type RunChunksSummary, type PreparedChunkTask } from './exec/executor.js';
+export { liveChunkWorkerCount } from './exec/worker.js';
+
+// Library users get the fastest kernels this runtime supports (WASM SIMD when built, else plain TS).
+import { installBestKernels as installKernelsOnImport } from './kernels/wasmnode.js';
+installKernelsOnImport();

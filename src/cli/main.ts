@@ -6,6 +6,7 @@ import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
 import { sortCommand } from './sort.js';
 import { VERSION } from '../version.js';
+import { installBestKernels } from '../kernels/wasmnode.js';
 
 /** Options shared by every command that opens a recording. */
 export function addRecordingOptions(cmd: Command): Command {
@@ -54,5 +55,6 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  installBestKernels();
   await buildProgram().parseAsync(argv);
 }

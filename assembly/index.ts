@@ -1,0 +1,15 @@
+/**
+ * spikeforge's WebAssembly SIMD kernels (built by scripts/build-wasm.mjs into <out>/wasm/kernels.wasm).
+ * Every kernel works on raw pointers into linear memory that the host lays out (src/kernels/wasm.ts);
+ * nothing here allocates, so the module runs with the stub runtime.
+ */
+export { gemm, gemmScratchBytes } from './gemm';
+export { sosfilt } from './sosfilt';
+export { medianAcrossChannels } from './median';
+export { accumulateCovariance, covarianceScratchBytes } from './covariance';
+export { correlateChannels } from './correlate';
+
+/** First free byte after the module's static data: the host's arena starts here. */
+export function heapBase(): usize {
+  return __heap_base;
+}

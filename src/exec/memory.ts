@@ -1,0 +1,66 @@
+/**
+ * Time and peak memory of a piece of work, for benchmarks. RSS covers the whole process, worker
+ * threads included. Sampling on a timer only sees the event loop's idle moments, so the kernel's
+ * lifetime maximum (resourceUsage().maxRSS) is consulted too: when the work pushes the process
+ * to a new high, that high is exact even if the work was one synchronous block.
+ */
+
+export interface MeasureResult<T> {
+  result: T;
+  seconds: number;
+  /** Highest resident set size seen during the work (MiB). */
+  peakRssMB: number;
+  /** Resident set size when the work started (MiB). */
+  startRssMB: number;
+}
+
+export interface MeasureOptions {
+  /** Sampling period in ms (default 20). */
+  intervalMs?: number;
+}
+
+const MIB = 1024 * 1024;
+
+/** A running RSS sampler; stop() returns the peak in bytes. */
+export function startRssSampler(intervalMs = 20): { sample(): void; stop(): number } {
+  let peak = process.memoryUsage.rss();
+  const sample = () => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  };
+  const timer = setInterval(sample, intervalMs);
+  // The sampler must never keep a finished program alive.
+  timer.unref();
+  return {
+    sample,
+    stop() {
+      clearInterval(timer);
+      sample();
+      return peak;
+    },
+  };
+}
+
+/** Runs `fn` (sync or async) and reports its wall time and the process's peak RSS meanwhile. */
+export async function measureRun<T>(fn: () => T | Promise<T>, opts: MeasureOptions = {}): Promise<MeasureResult<T>> {
+  const maxRssBeforeKB = process.resourceUsage().maxRSS;
+  const startRss = process.memoryUsage.rss();
+  const sampler = startRssSampler(opts.intervalMs ?? 20);
+  const t0 = performance.now();
+  let result: T;
+  let sampledPeak = 0;
+  try {
+    result = await fn();
+  } finally {
+    sampledPeak = sampler.stop();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const maxRssAfterKB = process.resourceUsage().maxRSS;
+  // maxRSS only tells us about this work when the work raised it.
+  const kernelPeak = maxRssAfterKB > maxRssBeforeKB ? maxRssAfterKB * 1024 : 0;
+  return {
+    result,
+    seconds,
+    peakRssMB: Math.max(sampledPeak, kernelPeak) / MIB,
+    startRssMB: startRss / MIB,
+  };
+}

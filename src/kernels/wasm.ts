@@ -1,0 +1,239 @@
+/**
+ * The WebAssembly SIMD kernel backend: assembly/*.ts compiled to kernels.wasm, driven from here.
+ * Inputs are validated as the TS reference does, then streamed through a scratch arena in the module's
+ * memory in blocks of a few MB (copy in, compute, copy out), so memory stays bounded for hours of data and
+ * the copies hit cache. Methods the module does not implement fall through to the TS reference.
+ * No Node APIs here: wasmnode.ts reads the file; a browser build passes fetched bytes or a compiled module.
+ */
+import type { Kernels } from './types.js';
+import { tsKernels } from './tsbackend.js';
+import { WasmArena } from './wasmarena.js';
+import { instantiateKernels, type KernelExports, type WasmModuleLike } from './wasmmodule.js';
+
+/** Input rows per covariance block: a multiple of the kernel's float32 block (1024 rows), as in the reference. */
+const COVARIANCE_ROWS = 1024;
+
+/** Block sizes of the host-side streaming; the defaults suit long recordings, tests shrink them. */
+export interface WasmKernelOptions {
+  /** Bytes of input rows per block for sosfilt, median and covariance (correlate uses 4×). Default 1 MiB. */
+  streamBlockBytes?: number;
+  /** gemm: op(B) blocks of up to gemmKb × gemmNb (default 1024 × 1024)... */
+  gemmKb?: number;
+  gemmNb?: number;
+  /** ...and rows of C per block so that the A, B and C blocks hold this many floats (default 4 Mi = 16 MiB). */
+  gemmBudgetFloats?: number;
+}
+
+interface Blocking {
+  stream: number;
+  kb: number;
+  nb: number;
+  budget: number;
+}
+
+/**
+ * A Kernels object backed by the WebAssembly module, or null where WebAssembly SIMD is unavailable.
+ * `what` names the source (path or URL) in error messages.
+ */
+export function createWasmKernels(source: Uint8Array | WasmModuleLike, what = 'kernels.wasm', opts: WasmKernelOptions = {}): Kernels | null {
+  const ex = instantiateKernels(source, what);
+  if (!ex) return null;
+  const arena = new WasmArena(ex.memory, ex.heapBase());
+  const b: Blocking = {
+    stream: opts.streamBlockBytes ?? 1 << 20,
+    kb: opts.gemmKb ?? 1024,
+    nb: opts.gemmNb ?? 1024,
+    budget: opts.gemmBudgetFloats ?? 4 << 20,
+  };
+  return {
+    ...tsKernels,
+    name: 'wasm',
+    sosfilt: (sos, x, nc, state, backward) => sosfiltWasm(ex, arena, b, sos, x, nc, state, backward),
+    gemm: (tA, tB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc) => gemmWasm(ex, arena, b, tA, tB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc),
+    medianAcrossChannels: (x, nc, subset, out, outStride, outOffset) => medianWasm(ex, arena, b, x, nc, subset, out, outStride, outOffset),
+    accumulateCovariance: (x, nc, acc) => covarianceWasm(ex, arena, b, x, nc, acc),
+    correlateChannels: (x, nc, filters, taps, out) => correlateWasm(ex, arena, b, x, nc, filters, taps, out),
+  };
+}
+
+function checkChannels(kernel: string, length: number, nc: number): number {
+  if (!Number.isInteger(nc) || nc <= 0) throw new Error(`${kernel}: numChannels = ${nc} must be a positive integer`);
+  if (length % nc !== 0) throw new Error(`${kernel}: ${length} samples is not a multiple of ${nc} channels`);
+  return length / nc;
+}
+
+function rowsPerBlock(nc: number, budget: number): number {
+  return Math.max(1, Math.floor(budget / (nc * 4)));
+}
+
+function sosfiltWasm(ex: KernelExports, arena: WasmArena, b: Blocking, sos: Float64Array, x: Float32Array, nc: number, state: Float64Array, backward: boolean): void {
+  const nsec = sos.length / 6;
+  if (!Number.isInteger(nsec)) throw new Error(`sosfilt: sos has ${sos.length} values, not a multiple of 6`);
+  if (state.length !== nsec * 2 * nc) throw new Error(`sosfilt: state has ${state.length} values, expected ${nsec * 2 * nc}`);
+  const nt = checkChannels('sosfilt', x.length, nc);
+  if (nt === 0 || nsec === 0) return;
+  const rows = Math.min(nt, rowsPerBlock(nc, b.stream));
+  const [pSos, pState, pX] = arena.layout(sos.length * 8, state.length * 8, rows * nc * 4);
+  arena.f64.set(sos, pSos / 8);
+  arena.f64.set(state, pState / 8);
+  for (let done = 0; done < nt; done += rows) {
+    const r = Math.min(rows, nt - done);
+    // Backward runs take the blocks from the end; the state carries from block to block either way.
+    const t0 = backward ? nt - done - r : done;
+    const xi = pX / 4;
+    arena.f32.set(x.subarray(t0 * nc, (t0 + r) * nc), xi);
+    ex.sosfilt(pSos, nsec, pX, r, nc, pState, backward ? 1 : 0);
+    x.set(arena.f32.subarray(xi, xi + r * nc), t0 * nc);
+  }
+  state.set(arena.f64.subarray(pState / 8, pState / 8 + state.length));
+}
+
+function checkGemmShapes(
+  transA: boolean, transB: boolean, m: number, n: number, k: number,
+  A: Float32Array, lda: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number,
+): void {
+  for (const [name, v] of [['m', m], ['n', n], ['k', k], ['lda', lda], ['ldb', ldb], ['ldc', ldc]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new Error(`gemm: ${name} = ${v} must be a non-negative integer`);
+  }
+  const [aRows, aCols] = transA ? [k, m] : [m, k];
+  const [bRows, bCols] = transB ? [n, k] : [k, n];
+  const need = (rows: number, cols: number, ld: number) => (rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols);
+  if (lda < aCols || A.length < need(aRows, aCols, lda)) throw new Error(`gemm: A (${aRows} × ${aCols}, lda ${lda}) does not fit in ${A.length} values`);
+  if (ldb < bCols || B.length < need(bRows, bCols, ldb)) throw new Error(`gemm: B (${bRows} × ${bCols}, ldb ${ldb}) does not fit in ${B.length} values`);
+  if (ldc < n || C.length < need(m, n, ldc)) throw new Error(`gemm: C (${m} × ${n}, ldc ${ldc}) does not fit in ${C.length} values`);
+}
+
+/** Copies rows [r0, r0+nr) × columns [c0, c0+cols) of a row-major matrix (stride ld) to dst at dstIndex, packed. */
+function copyBlockIn(src: Float32Array, ld: number, r0: number, nr: number, c0: number, cols: number, dst: Float32Array, dstIndex: number): void {
+  if (ld === cols && c0 === 0) {
+    dst.set(src.subarray(r0 * ld, (r0 + nr) * ld), dstIndex);
+    return;
+  }
+  for (let r = 0; r < nr; r++) {
+    const s = (r0 + r) * ld + c0;
+    dst.set(src.subarray(s, s + cols), dstIndex + r * cols);
+  }
+}
+
+function copyBlockOut(src: Float32Array, srcIndex: number, dst: Float32Array, ld: number, r0: number, nr: number, c0: number, cols: number): void {
+  if (ld === cols && c0 === 0) {
+    dst.set(src.subarray(srcIndex, srcIndex + nr * cols), r0 * ld);
+    return;
+  }
+  for (let r = 0; r < nr; r++) dst.set(src.subarray(srcIndex + r * cols, srcIndex + (r + 1) * cols), (r0 + r) * ld + c0);
+}
+
+function gemmWasm(
+  ex: KernelExports, arena: WasmArena, b: Blocking, transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+  A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number,
+): void {
+  checkGemmShapes(transA, transB, m, n, k, A, lda, B, ldb, C, ldc);
+  if (m === 0 || n === 0) return;
+  // Nothing to multiply: the reference's beta scaling is all there is to do.
+  if (k === 0 || alpha === 0) return tsKernels.gemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+  const kb = Math.min(k, b.kb);
+  const nb = Math.min(n, b.nb);
+  const mbFit = Math.floor((b.budget - kb * nb) / (kb + nb));
+  const mb = Math.min(m, Math.max(4, mbFit - (mbFit % 4)));
+  const scratch = ex.gemmScratchBytes(mb, nb, kb);
+  const [pC, pA, pB, pS] = arena.layout(mb * nb * 4, mb * kb * 4, kb * nb * 4, scratch);
+  const heap = arena.f32;
+  let loadedB = '';
+  for (let jc = 0; jc < n; jc += nb) {
+    const nj = Math.min(nb, n - jc);
+    for (let ic = 0; ic < m; ic += mb) {
+      const mi = Math.min(mb, m - ic);
+      if (beta !== 0) copyBlockIn(C, ldc, ic, mi, jc, nj, heap, pC / 4);
+      for (let pc = 0; pc < k; pc += kb) {
+        const kp = Math.min(kb, k - pc);
+        if (transA) copyBlockIn(A, lda, pc, kp, ic, mi, heap, pA / 4);
+        else copyBlockIn(A, lda, ic, mi, pc, kp, heap, pA / 4);
+        // op(B) blocks do not depend on the row block: reuse the one already in memory.
+        const keyB = `${pc},${jc}`;
+        if (keyB !== loadedB) {
+          if (transB) copyBlockIn(B, ldb, jc, nj, pc, kp, heap, pB / 4);
+          else copyBlockIn(B, ldb, pc, kp, jc, nj, heap, pB / 4);
+          loadedB = keyB;
+        }
+        // k blocks after the first accumulate onto C.
+        const betaHere = pc === 0 ? beta : 1;
+        ex.gemm(transA ? 1 : 0, transB ? 1 : 0, mi, nj, kp, alpha, pA, transA ? mi : kp, pB, transB ? kp : nj, betaHere, pC, nj, pS);
+      }
+      copyBlockOut(heap, pC / 4, C, ldc, ic, mi, jc, nj);
+    }
+  }
+}
+
+function medianWasm(
+  ex: KernelExports, arena: WasmArena, b: Blocking, x: Float32Array, nc: number, subset: Int32Array, out: Float32Array, outStride: number, outOffset: number,
+): void {
+  const nt = checkChannels('medianAcrossChannels', x.length, nc);
+  for (let j = 0; j < subset.length; j++) {
+    const c = subset[j];
+    if (c < 0 || c >= nc) throw new Error(`medianAcrossChannels: subset[${j}] = ${c} is not a channel index in 0..${nc - 1}`);
+  }
+  if (nt === 0) return;
+  if (outOffset < 0 || (nt - 1) * outStride + outOffset >= out.length) {
+    throw new Error(`medianAcrossChannels: out (${out.length} values) cannot hold ${nt} samples at stride ${outStride}, offset ${outOffset}`);
+  }
+  const m = subset.length;
+  const rows = Math.min(nt, rowsPerBlock(nc, b.stream));
+  const [pSubset, pBuf, pOut, pX] = arena.layout(m * 4, m * 4, rows * 4, rows * nc * 4);
+  arena.i32.set(subset, pSubset / 4);
+  const heap = arena.f32;
+  for (let t0 = 0; t0 < nt; t0 += rows) {
+    const r = Math.min(rows, nt - t0);
+    heap.set(x.subarray(t0 * nc, (t0 + r) * nc), pX / 4);
+    ex.medianAcrossChannels(pX, r, nc, pSubset, m, pOut, pBuf);
+    const o = pOut / 4;
+    if (outStride === 1) {
+      out.set(heap.subarray(o, o + r), t0 + outOffset);
+    } else {
+      for (let t = 0; t < r; t++) out[(t0 + t) * outStride + outOffset] = heap[o + t];
+    }
+  }
+}
+
+function covarianceWasm(ex: KernelExports, arena: WasmArena, b: Blocking, x: Float32Array, nc: number, acc: Float64Array): void {
+  if (acc.length !== nc * nc) throw new Error(`accumulateCovariance: acc has ${acc.length} values, expected ${nc * nc}`);
+  const nt = checkChannels('accumulateCovariance', x.length, nc);
+  if (nt === 0) return;
+  const rows = Math.min(nt, COVARIANCE_ROWS * Math.max(1, Math.floor(rowsPerBlock(nc, b.stream) / COVARIANCE_ROWS)));
+  const [pAcc, pScratch, pX] = arena.layout(nc * nc * 8, ex.covarianceScratchBytes(nc), rows * nc * 4);
+  arena.f64.set(acc, pAcc / 8);
+  for (let t0 = 0; t0 < nt; t0 += rows) {
+    const r = Math.min(rows, nt - t0);
+    arena.f32.set(x.subarray(t0 * nc, (t0 + r) * nc), pX / 4);
+    ex.accumulateCovariance(pX, r, nc, pAcc, pScratch);
+  }
+  acc.set(arena.f64.subarray(pAcc / 8, pAcc / 8 + nc * nc));
+}
+
+function correlateWasm(ex: KernelExports, arena: WasmArena, b: Blocking, x: Float32Array, nc: number, filters: Float32Array, taps: number, out: Float32Array): void {
+  const nt = checkChannels('correlateChannels', x.length, nc);
+  if (!Number.isInteger(taps) || taps <= 0) throw new Error(`correlateChannels: taps = ${taps} must be a positive integer`);
+  const nf = filters.length / taps;
+  if (!Number.isInteger(nf)) throw new Error(`correlateChannels: ${filters.length} filter values is not a multiple of ${taps} taps`);
+  const nOut = nt - taps + 1;
+  if (nOut <= 0) {
+    if (out.length !== 0) throw new Error('correlateChannels: block shorter than the filter gives no output');
+    return;
+  }
+  if (out.length !== nf * nOut * nc) throw new Error(`correlateChannels: out has ${out.length} values, expected ${nf * nOut * nc}`);
+  if (nf === 0) return;
+  // Output rows per block: its input (rows + taps − 1) and its nf output planes fit the block budget.
+  const fit = Math.floor((rowsPerBlock(nc, 4 * b.stream) - (taps - 1)) / (1 + nf));
+  const rows = Math.min(nOut, Math.max(1, fit));
+  const [pW, pOut, pX] = arena.layout(filters.length * 4, nf * rows * nc * 4, (rows + taps - 1) * nc * 4);
+  const heap = arena.f32;
+  heap.set(filters, pW / 4);
+  for (let t0 = 0; t0 < nOut; t0 += rows) {
+    const r = Math.min(rows, nOut - t0);
+    heap.set(x.subarray(t0 * nc, (t0 + r + taps - 1) * nc), pX / 4);
+    ex.correlateChannels(pX, r + taps - 1, nc, pW, nf, taps, pOut);
+    for (let f = 0; f < nf; f++) {
+      const o = pOut / 4 + f * r * nc;
+      out.set(heap.subarray(o, o + r * nc), (f * nOut + t0) * nc);
+    }
+  }
+}

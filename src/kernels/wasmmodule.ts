@@ -1,0 +1,73 @@
+/**
+ * Instantiates spikeforge's kernels.wasm from bytes or a compiled module, with no Node APIs, so a browser
+ * build can fetch + WebAssembly.compile and hand the module over. The global WebAssembly object is typed
+ * locally because the project compiles without the DOM library.
+ */
+
+export interface WasmMemoryLike {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** A compiled WebAssembly.Module (opaque here). */
+export type WasmModuleLike = object;
+
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => WasmModuleLike;
+  Instance: new (module: WasmModuleLike, imports: object) => { exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
+}
+
+/** The raw exports of assembly/index.ts: pointers and sizes are byte offsets / element counts; bools are 0 or 1. */
+export interface KernelExports {
+  memory: WasmMemoryLike;
+  heapBase(): number;
+  gemmScratchBytes(m: number, n: number, k: number): number;
+  gemm(
+    transA: number, transB: number, m: number, n: number, k: number, alpha: number,
+    pA: number, lda: number, pB: number, ldb: number, beta: number, pC: number, ldc: number, pScratch: number,
+  ): void;
+  sosfilt(pSos: number, numSections: number, pX: number, numSamples: number, numChannels: number, pState: number, backward: number): void;
+  medianAcrossChannels(pX: number, numSamples: number, numChannels: number, pSubset: number, m: number, pOut: number, pBuf: number): void;
+  covarianceScratchBytes(numChannels: number): number;
+  accumulateCovariance(pX: number, numSamples: number, numChannels: number, pAcc: number, pScratch: number): void;
+  correlateChannels(pX: number, numSamples: number, numChannels: number, pW: number, numFilters: number, taps: number, pOut: number): void;
+}
+
+const FUNCTIONS = [
+  'heapBase', 'gemmScratchBytes', 'gemm', 'sosfilt', 'medianAcrossChannels',
+  'covarianceScratchBytes', 'accumulateCovariance', 'correlateChannels',
+] as const;
+
+export function webAssemblyApi(): WebAssemblyApi | undefined {
+  return (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+}
+
+/**
+ * Instantiates the kernels; null when this engine has no WebAssembly or cannot validate the module (no SIMD).
+ * `what` names the source in errors (a path or URL).
+ */
+export function instantiateKernels(source: Uint8Array | WasmModuleLike, what = 'kernels.wasm'): KernelExports | null {
+  const wa = webAssemblyApi();
+  if (!wa) return null;
+  let module: WasmModuleLike;
+  if (source instanceof Uint8Array) {
+    if (!wa.validate(source)) return null;
+    module = new wa.Module(source);
+  } else {
+    module = source;
+  }
+  const instance = new wa.Instance(module, {
+    env: {
+      abort() {
+        throw new Error(`${what}: a kernel aborted: this is a bug in spikeforge's WebAssembly kernels`);
+      },
+    },
+  });
+  const ex = instance.exports;
+  const missing = FUNCTIONS.filter((name) => typeof ex[name] !== 'function');
+  if (missing.length > 0 || typeof ex.memory !== 'object') {
+    throw new Error(`${what}: module lacks ${missing.join(', ') || 'memory'}: it is out of date, rebuild it with npm run build`);
+  }
+  return ex as unknown as KernelExports;
+}
