@@ -65,3 +65,21 @@ test('withAtomicDir refuses a non-empty folder unless overwrite, then replaces i
   await withAtomicDir(path.join(dir, 'empty'), (tmp) => fs.writeFileSync(path.join(tmp, 'a'), 'a'));
   assert.deepEqual(fs.readdirSync(path.join(dir, 'empty')), ['a']);
 }));
+
+test('folders left by a killed run are removed by the next write; live ones are kept', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const dir = tempDir();
+  try {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const stale = path.join(dir, `.out.partial-${dead}-abc123`);
+    const live = path.join(dir, `.out.partial-${process.pid}-def456`);
+    fs.mkdirSync(stale);
+    fs.mkdirSync(live);
+    await withAtomicDir(path.join(dir, 'out'), (tmp) => fs.writeFileSync(path.join(tmp, 'a.txt'), 'x'));
+    assert.ok(!fs.existsSync(stale), 'stale partial folder of a dead process is removed');
+    assert.ok(fs.existsSync(live), 'a live process keeps its partial folder');
+    assert.equal(fs.readFileSync(path.join(dir, 'out', 'a.txt'), 'utf8'), 'x');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

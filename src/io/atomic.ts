@@ -52,6 +52,7 @@ export async function withAtomicDir(
   const target = path.resolve(finalDir);
   checkTarget(finalDir, target, opts.overwrite ?? false);
   fs.mkdirSync(path.dirname(target), { recursive: true });
+  removeStalePartials(target);
   const tmp = tempSibling(target, 'partial');
   fs.mkdirSync(tmp);
   try {
@@ -67,6 +68,40 @@ export async function withAtomicDir(
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;
+  }
+}
+
+/**
+ * Removes temporary siblings left by runs that were killed (Ctrl-C, out of memory) before they could
+ * clean up: those whose process no longer exists. Live runs' folders are left alone.
+ */
+export function removeStalePartials(target: string): string[] {
+  const dir = path.dirname(target);
+  const prefix = `.${path.basename(target)}.`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = /^(?:partial|old)-(\d+)-[a-z0-9]+$/.exec(name.startsWith(prefix) ? name.slice(prefix.length) : '');
+    if (!m || processAlive(Number(m[1]))) continue;
+    fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
