@@ -12,7 +12,7 @@ import { ProbeGroup, ProbeInit } from './probe.js';
 import { Recording } from './recording.js';
 import { Sorting } from './sorting.js';
 import type { RecordingSpec } from './spec.js';
-import { CounterRng, fillGaussians, gaussianAt } from './generatorrandom.js';
+import { CounterRng, fillNoise, gaussianAt } from './generatorrandom.js';
 import { GeneratorLayout, makeLayoutProbe } from './generatorprobes.js';
 import { poissonTrain } from './generatortrains.js';
 import { DriftModel, DriftOptions, TrueMotion } from './generatormotion.js';
@@ -331,7 +331,7 @@ export class GeneratorModel {
     }
     const z = new Float64Array(hi - lo + 1);
     for (let t = start; t < end; t++) {
-      fillGaussians(z, o.seed, STREAM_NOISE, t, lo, z.length);
+      fillNoise(z, o.seed, STREAM_NOISE, t, lo, z.length);
       const b = (t - start) * nc;
       for (let j = 0; j < nc; j++) {
         const c = chans[j];
@@ -402,13 +402,20 @@ export class GeneratedRecording extends Recording {
     const nu = uniq.length;
     const nc = channels.length;
     const nt = end - start;
-    const int16 = this.dtype === 'int16';
-    const out = int16 ? new Int16Array(nt * nc) : new Float32Array(nt * nc);
+    const col = Int32Array.from(channels, (c) => pos[c]);
+    if (this.dtype !== 'int16') {
+      const out = new Float32Array(nt * nc);
+      for (let t = 0; t < nt; t++) for (let j = 0; j < nc; j++) out[t * nc + j] = uv[t * nu + col[j]];
+      return out;
+    }
+    const out = new Int16Array(nt * nc);
     const inv = 1 / this.gains[0];
     for (let t = 0; t < nt; t++) {
+      const b = t * nu;
+      const o = t * nc;
       for (let j = 0; j < nc; j++) {
-        const v = uv[t * nu + pos[channels[j]]];
-        out[t * nc + j] = int16 ? Math.max(-32768, Math.min(32767, Math.round(v * inv))) : v;
+        const v = uv[b + col[j]] * inv;
+        out[o + j] = Math.round(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
       }
     }
     return out;
