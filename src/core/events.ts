@@ -2,6 +2,8 @@
  * Events: timestamped, labelled occurrences per segment (TTL pulses, stimuli, trial starts), like
  * SpikeInterface's BaseEvent. Times are in seconds; an optional duration makes an event an epoch.
  */
+import { lowerBound } from './search.js';
+
 export interface EventArrays {
   /** Seconds, any order (stored sorted). */
   times: ArrayLike<number>;
@@ -88,15 +90,4 @@ function normalise(s: EventArrays, where: string): EventSegment {
     labels: order.map((i) => labels[i]),
     durations: Float64Array.from(order, (i) => durations[i]),
   };
-}
-
-function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const m = (lo + hi) >> 1;
-    if (a[m] < x) lo = m + 1;
-    else hi = m;
-  }
-  return lo;
 }

@@ -25,6 +25,7 @@ import {
   sparseTemplateAt,
   templatePeak,
 } from './generatortemplates.js';
+import { lowerBound } from './search.js';
 
 export interface GeneratorOptions {
   seed?: number;
@@ -427,17 +428,6 @@ function densify(t: SparseTemplate, numSamples: number, numChannels: number): Fl
   const tc = t.channels.length;
   for (let k = 0; k < numSamples; k++) for (let j = 0; j < tc; j++) out[k * numChannels + t.channels[j]] = t.data[k * tc + j];
   return out;
-}
-
-function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const m = (lo + hi) >> 1;
-    if (a[m] < x) lo = m + 1;
-    else hi = m;
-  }
-  return lo;
 }
 
 /** A deterministic synthetic recording with its ground truth (see GeneratorOptions for the model). */

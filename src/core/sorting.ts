@@ -5,6 +5,7 @@
  */
 import { NumericArray } from './dtypes.js';
 import type { Recording } from './recording.js';
+import { lowerBound } from './search.js';
 
 export type UnitPropertyValues = NumericArray | unknown[];
 
@@ -313,17 +314,6 @@ function sortSpikeVector(v: SpikeVector): SpikeVector {
 
 function compare(v: SpikeVector, a: number, b: number): number {
   return v.segment[a] - v.segment[b] || v.sample[a] - v.sample[b] || v.unit[a] - v.unit[b];
-}
-
-function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const m = (lo + hi) >> 1;
-    if (a[m] < x) lo = m + 1;
-    else hi = m;
-  }
-  return lo;
 }
 
 function pickRows(v: UnitPropertyValues, rows: Int32Array, n: number): UnitPropertyValues {
