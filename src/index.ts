@@ -74,3 +74,16 @@ export { liveChunkWorkerCount } from './exec/worker.js';
 // Library users get the fastest kernels this runtime supports (WASM SIMD when built, else plain TS).
 import { installBestKernels as installKernelsOnImport } from './kernels/wasmnode.js';
 installKernelsOnImport();
+export * from './motion/motion.js';
+export * from './motion/motionio.js';
+export * from './motion/localize.js';
+export * from './motion/peaks.js';
+export * from './motion/solve.js';
+export * from './motion/estimate.js';
+export * from './motion/correct.js';
+export * from './motion/detectdrift.js';
+export * from './motion/evaluate.js';
+export * from './motion/compute.js';
+export * from './motion/outputs.js';
+export * from './viz/png.js';
+export * from './viz/driftmap.js';

@@ -41,9 +41,10 @@ test('openRecording errors: unknown format lists formats; raw needs channels/fs/
     const raw = await openRecording(f, { channels: 4, fs: 1000, dtype: 'int16' });
     assert.equal(raw.getNumSamples(), 8);
     await assert.rejects(openRecording(f, { format: 'edf' }), /--format 'edf' is not known/);
-    await assert.rejects(openRecording(realDir('plexon_plx/File_plexon_1.plx')), /Plexon .* not supported yet/);
-    await assert.rejects(openRecording(realDir('spikegadgets_rec/W122_06_09_2019_1_fromSD.rec')), /SpikeGadgets .* not supported yet \(header: 128 channels at 30000 Hz\)/);
-    await assert.rejects(openRecording(realDir('axona_raw/axona_raw.bin')), /Axona .* not supported yet/);
+    await assert.rejects(openRecording(realDir('plexon_plx/File_plexon_1.plx')), /this \.plx has no continuous channels/);
+    const pl2 = path.join(dir, 'x.pl2');
+    fs.writeFileSync(pl2, new Uint8Array(8));
+    await assert.rejects(openRecording(pl2), /Plexon \.pl2 files are not supported yet/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

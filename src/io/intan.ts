@@ -154,7 +154,7 @@ export function rhdBlockLayout(h: RhdHeader): { blockBytes: number; amplifierOff
   bytes += n * 2 * nAmp;
   bytes += (n / 4) * 2 * count('aux');
   bytes += 2 * count('supply');
-  if (count('supply') > 0 && h.numTempSensors > 0) bytes += 2 * h.numTempSensors;
+  bytes += 2 * h.numTempSensors; // one temperature reading per block and sensor
   bytes += n * 2 * count('adc');
   if (count('digitalIn') > 0) bytes += n * 2;
   if (count('digitalOut') > 0) bytes += n * 2;
@@ -192,6 +192,25 @@ export class IntanBlockRecording extends Recording {
   close(): void {
     this.src?.close();
     this.src = null;
+  }
+
+  /**
+   * Intan's int32 sample counters for samples [start, end) (read from each block's timestamp table);
+   * a step other than 1 marks samples lost during acquisition.
+   */
+  timestamps(start = 0, end = this.getNumSamples()): Float64Array {
+    const { headerBytes, blockBytes, samplesPerBlock: n } = this.args;
+    const out = new Float64Array(Math.max(0, end - start));
+    if (!out.length) return out;
+    const src = (this.src ??= new FileByteSource(this.args.file));
+    const b0 = Math.floor(start / n);
+    const b1 = Math.floor((end - 1) / n);
+    for (let b = b0; b <= b1; b++) {
+      const bytes = src.read(headerBytes + b * blockBytes, n * 4);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let t = Math.max(start, b * n); t < Math.min(end, (b + 1) * n); t++) out[t - start] = view.getInt32((t - b * n) * 4, true);
+    }
+    return out;
   }
 
   protected readRaw(_segment: number, start: number, end: number, channels: Int32Array): NumericArray {
@@ -259,7 +278,8 @@ export function openIntan(p: string, opts: IntanOptions = {}): Recording {
     if (data % blockBytes !== 0) {
       reporter.log('warn', `${rhd}: ${formatBytes(data)} data bytes is not a whole number of ${formatBytes(blockBytes)}-byte blocks; the partial last block is ignored (file truncated?)`);
     }
-    return new IntanBlockRecording({
+    if (data < blockBytes) throw new Error(`${rhd}: ${formatBytes(data)} data bytes after the header is less than one ${formatBytes(blockBytes)}-byte block; the file is truncated`);
+    const rec = new IntanBlockRecording({
       file: rhd,
       headerBytes: h.headerBytes,
       blockBytes,
@@ -268,6 +288,14 @@ export function openIntan(p: string, opts: IntanOptions = {}): Recording {
       numAmplifier,
       init: { ...amplifierInit(h, { layout: 'traditional' }), offsets: amps.map(() => -32768 * AMPLIFIER_UV_PER_BIT) },
     });
+    // First and last counters only: a full scan would read the whole file at open time.
+    const n = rec.getNumSamples();
+    const [first] = rec.timestamps(0, 1);
+    const [last] = rec.timestamps(n - 1, n);
+    if (last - first !== n - 1) {
+      reporter.log('warn', `${rhd}: sample counters run from ${first} to ${last} over ${n} samples; ${last - first + 1 - n} samples were lost during acquisition (IntanBlockRecording.timestamps() shows where)`);
+    }
+    return rec;
   }
   const perSignal = path.join(dir, 'amplifier.dat');
   if (fs.existsSync(perSignal)) {

@@ -17,10 +17,10 @@ import { isNeuralynx, openNeuralynx } from './neuralynx.js';
 import { isOpenEphysBinary, listOpenEphysStreams, openOpenEphysBinary } from './openephys.js';
 import { isOpenEphysLegacy, openOpenEphysLegacy } from './openephysLegacy.js';
 import { isSpikeGlx, listSpikeGlxStreams, openSpikeGlx } from './spikeglx.js';
-import { axonaUnsupported, isAxona } from './axona.js';
-import { isPlexon, plexonUnsupported } from './plexon.js';
-import { isSpike2, spike2Unsupported } from './spike2.js';
-import { isSpikeGadgets, spikeGadgetsUnsupported } from './spikegadgets.js';
+import { isAxona, openAxona } from './axona.js';
+import { isPlexon, openPlexon, plexonStreams, readPlexonHeader } from './plexon.js';
+import { isSpike2, openSpike2, spike2Streams } from './spike2.js';
+import { isSpikeGadgets, openSpikeGadgets } from './spikegadgets.js';
 
 export const FORMAT_NAMES = [
   'spikeinterface',
@@ -36,6 +36,10 @@ export const FORMAT_NAMES = [
   'maxwell',
   'mearec',
   'biocam',
+  'axona',
+  'spike2',
+  'plexon',
+  'spikegadgets',
 ] as const;
 
 export type RecordingFormat = (typeof FORMAT_NAMES)[number];
@@ -88,6 +92,8 @@ export function detectFormat(p: string): RecordingFormat | null {
     if (isOpenEphysBinary(p)) return 'openephys';
     return null;
   }
+  // Axona's .bin has a .set beside it; checked before SpikeGLX's .bin + .meta.
+  if (isAxona(p)) return 'axona';
   if (/\.(ap|lf|nidq|obx)\.(bin|meta)$/.test(lower) || (lower.endsWith('.meta') && isSpikeGlx(p))) return 'spikeglx';
   if (lower.endsWith('.bin') && fs.existsSync(p.replace(/\.bin$/, '.meta'))) return 'spikeglx';
   if (path.basename(p) === 'structure.oebin' || path.basename(p) === 'continuous.dat') return 'openephys';
@@ -95,6 +101,9 @@ export function detectFormat(p: string): RecordingFormat | null {
   if (/\.(rhd|rhs)$/.test(lower)) return 'intan';
   if (lower.endsWith('.ncs') && isNeuralynx(p)) return 'neuralynx';
   if (isBlackrock(p)) return 'blackrock';
+  if (isSpike2(p)) return 'spike2';
+  if (isPlexon(p)) return 'plexon';
+  if (isSpikeGadgets(p)) return 'spikegadgets';
   if (lower.endsWith('.nwb')) return 'nwb';
   if (/\.(h5|hdf5|brw|bxr)$/.test(lower)) return detectHdf5(p);
   return null;
@@ -118,10 +127,8 @@ function unknownFormat(p: string, extra = ''): Error {
 /** The message for a recognised format we cannot read yet, or null. */
 export function detectUnsupported(p: string): string | null {
   if (!exists(p)?.isFile()) return null;
-  if (isAxona(p)) return axonaUnsupported(p);
-  if (isPlexon(p)) return plexonUnsupported(p);
-  if (isSpike2(p)) return spike2Unsupported(p);
-  if (isSpikeGadgets(p)) return spikeGadgetsUnsupported(p);
+  if (/\.pl2$/i.test(p)) return `${p}: Plexon .pl2 files are not supported yet; export them to .plx or NWB (Plexon's PL2 utilities) and open that`;
+  if (/\.smrx$/i.test(p)) return `${p}: Spike2 64-bit .smrx files are not supported yet; save the file as .smr (32-bit) from Spike2 and open that`;
   return null;
 }
 
@@ -155,6 +162,14 @@ async function openByFormat(p: string, format: string, opts: OpenRecordingOption
       return openNeuralynx(p, { reporter });
     case 'blackrock':
       return openBlackrock(p);
+    case 'axona':
+      return openAxona(p, { reporter });
+    case 'spike2':
+      return openSpike2(p, { stream: opts.stream });
+    case 'plexon':
+      return openPlexon(p, { stream: opts.stream });
+    case 'spikegadgets':
+      return openSpikeGadgets(p, { reporter });
     // Readers below load on demand: opening a SpikeGLX file never loads h5wasm.
     case 'dataset':
       return (await (await import('./dataset.js')).loadGroundTruthDataset(p)).recording;
@@ -205,6 +220,22 @@ export async function listStreams(p: string, opts: { format?: string } = {}): Pr
     case 'blackrock': {
       const h = readNsxHeader(p);
       return [{ name: path.basename(p), numChannels: h.channels.length, samplingFrequency: h.samplingFrequency, available: true, note: `File Spec ${h.fileSpec}, ${h.packets.length} segment(s)` }];
+    }
+    case 'spike2':
+      return spike2Streams(p).map((s) => ({
+        name: s.name,
+        numChannels: s.channels.length,
+        samplingFrequency: s.samplingFrequency,
+        available: true,
+        note: `${s.channels.map((c) => c.title || String(c.index + 1)).join(', ')}; ${s.runs[0].length} segment(s)`,
+      }));
+    case 'plexon': {
+      const streams = plexonStreams(p);
+      if (!streams.length) {
+        const h = readPlexonHeader(p);
+        return [{ name: 'spikes', numChannels: h.dsp.length, samplingFrequency: h.file.adFrequency, available: false, note: 'spike waveforms only, no continuous channels (readPlexonSpikes)' }];
+      }
+      return streams.map((s) => ({ name: s.name, numChannels: s.channels.length, samplingFrequency: s.samplingFrequency, available: true, note: s.channels.map((c) => c.name).join(', ') }));
     }
     case 'nwb':
     case 'maxwell':
