@@ -1,0 +1,285 @@
+/**
+ * Motion estimation from localized peaks (DREDge-like, Windolf et al. 2023):
+ *  1. per shank, an amplitude-weighted raster: time bins × depth bins, each peak adding log(1 + amplitude);
+ *  2. for non-rigid motion, Gaussian windows along the probe weight the raster's depth bins;
+ *  3. every pair of time bins within a horizon is cross-correlated over depth lags: the best lag
+ *     (sub-bin by parabolic interpolation) is the displacement difference, the normalised
+ *     correlation its confidence;
+ *  4. a robust, temporally smoothed least-squares solve turns differences into a displacement per
+ *     time bin (solve.ts); windows are then smoothed along the probe, weighted by their spike mass.
+ */
+import type { Recording } from '../core/recording.js';
+import { Reporter, silentReporter } from '../exec/reporter.js';
+import type { Motion, ShankMotion } from './motion.js';
+import { emptyDifferences, PairwiseDifferences, solveDisplacement } from './solve.js';
+
+export interface LocalizedPeaks {
+  /** Segment time (s). */
+  timeS: Float64Array;
+  /** Depth along the probe (µm). */
+  y: Float64Array | Float32Array;
+  amplitude: Float32Array | Float64Array;
+  segment?: Int32Array;
+  /** Peak channel, used to assign each peak to its shank. */
+  channel?: Int32Array;
+}
+
+export interface MotionEstimateOptions {
+  /** One displacement per time bin for the whole shank. Default false (windows along the probe). */
+  rigid?: boolean;
+  /** Time bin (s). Default 1. */
+  binS?: number;
+  /** Depth bin of the raster (µm). Default 5. */
+  binUm?: number;
+  /** Non-rigid: distance between window centres (µm). Default 100. */
+  windowStepUm?: number;
+  /** Non-rigid: standard deviation of each Gaussian window (µm). Default 150. */
+  windowScaleUm?: number;
+  /** Peaks up to this far beyond the end contacts enter the raster. Default 50 µm. */
+  marginUm?: number;
+  /** Largest displacement difference searched between two time bins. Default 50 µm. */
+  maxShiftUm?: number;
+  /** Time bins further apart than this are not compared. Default 30 s. */
+  horizonS?: number;
+  /** Depth smoothing (Gaussian sd, µm) of the raster. Default 5. */
+  rasterSmoothUm?: number;
+  /** Pairs with a normalised correlation below this are ignored. Default 0.2. */
+  minCorrelation?: number;
+  /** Temporal smoothness prior (see solve.ts). Default 0.05. */
+  smoothness?: number;
+  robustIterations?: number;
+  /** Non-rigid: smoothing of displacements across windows (Gaussian sd, µm). Default windowStepUm / 2. */
+  spatialSmoothUm?: number;
+  reporter?: Reporter;
+}
+
+type Resolved = Required<Omit<MotionEstimateOptions, 'reporter' | 'spatialSmoothUm'>> & { spatialSmoothUm: number };
+
+function resolve(o: MotionEstimateOptions): Resolved {
+  const r: Resolved = {
+    rigid: o.rigid ?? false,
+    binS: o.binS ?? 1,
+    binUm: o.binUm ?? 5,
+    windowStepUm: o.windowStepUm ?? 100,
+    windowScaleUm: o.windowScaleUm ?? 150,
+    marginUm: o.marginUm ?? 50,
+    maxShiftUm: o.maxShiftUm ?? 50,
+    horizonS: o.horizonS ?? 30,
+    rasterSmoothUm: o.rasterSmoothUm ?? 5,
+    minCorrelation: o.minCorrelation ?? 0.2,
+    smoothness: o.smoothness ?? 0.05,
+    robustIterations: o.robustIterations ?? 3,
+    spatialSmoothUm: o.spatialSmoothUm ?? (o.windowStepUm ?? 100) / 2,
+  };
+  for (const k of ['binS', 'binUm', 'windowStepUm', 'windowScaleUm', 'maxShiftUm', 'horizonS'] as const) {
+    if (!(r[k] > 0) || !Number.isFinite(r[k])) throw new Error(`estimateMotion: ${k} must be a positive number, got ${r[k]}`);
+  }
+  for (const k of ['marginUm', 'rasterSmoothUm', 'minCorrelation', 'smoothness', 'robustIterations', 'spatialSmoothUm'] as const) {
+    if (!(r[k] >= 0)) throw new Error(`estimateMotion: ${k} must be ≥ 0, got ${r[k]}`);
+  }
+  return r;
+}
+
+/** Where the shanks are and how long the segments last: what the estimate needs from a recording. */
+export interface MotionLayout {
+  /** Per segment: [tStart, tEnd) in seconds. */
+  segments: [number, number][];
+  shanks: { shankId: string; yMin: number; yMax: number; channels: Int32Array }[];
+}
+
+export function motionLayout(rec: Recording): MotionLayout {
+  const segments: [number, number][] = [];
+  for (let s = 0; s < rec.numSegments; s++) {
+    const t = rec.getTimes(s, 0, 1)[0];
+    segments.push([t, t + rec.getNumSamples(s) / rec.samplingFrequency]);
+  }
+  const loc = rec.getChannelLocations();
+  const groups = rec.getChannelGroups();
+  const ids = [...new Set(groups)];
+  const shanks = ids.map((id) => {
+    const ch = groups.flatMap((g, c) => (g === id ? [c] : []));
+    const ys = ch.map((c) => loc[2 * c + 1]);
+    return { shankId: id, yMin: Math.min(...ys), yMax: Math.max(...ys), channels: Int32Array.from(ch) };
+  });
+  return { segments, shanks };
+}
+
+/** Estimates the motion of a recording's tissue from its localized peaks. */
+export function estimateMotion(peaks: LocalizedPeaks, layout: MotionLayout, opts: MotionEstimateOptions = {}): Motion {
+  const o = resolve(opts);
+  const reporter = opts.reporter ?? silentReporter;
+  const n = peaks.timeS.length;
+  if (peaks.y.length !== n || peaks.amplitude.length !== n) throw new Error(`estimateMotion: timeS, y and amplitude must have one entry per peak (${n}, ${peaks.y.length}, ${peaks.amplitude.length})`);
+  if (layout.shanks.length > 1 && !peaks.channel) throw new Error('estimateMotion: a multi-shank probe needs the peak channel of every peak to split peaks by shank');
+  const shankOfChannel = new Map<number, number>();
+  layout.shanks.forEach((s, k) => s.channels.forEach((c) => shankOfChannel.set(c, k)));
+  const temporalBinsS = layout.segments.map(([a, b]) => {
+    const nt = Math.max(1, Math.ceil((b - a) / o.binS - 1e-9));
+    return Float64Array.from({ length: nt }, (_, i) => a + Math.min((i + 0.5) * o.binS, (b - a + i * o.binS) / 2));
+  });
+  const shanks: ShankMotion[] = [];
+  reporter.begin('estimate motion', layout.shanks.length * layout.segments.length);
+  let done = 0;
+  layout.shanks.forEach((sh, k) => {
+    const centres = windowCentres(sh.yMin, sh.yMax, o);
+    const disp: Float32Array[] = [];
+    let effective = centres;
+    layout.segments.forEach(([t0], seg) => {
+      const select = (i: number) => (peaks.segment ? peaks.segment[i] : 0) === seg && (layout.shanks.length === 1 || shankOfChannel.get(peaks.channel![i]) === k);
+      const raster = buildRaster(peaks, select, t0, temporalBinsS[seg].length, sh.yMin - o.marginUm, sh.yMax + o.marginUm, o);
+      const perWindow = centres.map((c) => estimateWindow(raster, o.rigid ? null : c, o));
+      disp.push(smoothAcrossWindows(perWindow, centres, o.rigid ? 0 : o.spatialSmoothUm, temporalBinsS[seg].length));
+      if (seg === 0) effective = effectiveCentres(perWindow, centres);
+      reporter.progress(++done);
+    });
+    shanks.push({ shankId: sh.shankId, spatialBinsUm: Float64Array.from(effective), displacementUm: disp });
+  });
+  reporter.end();
+  return { temporalBinsS, shanks };
+}
+
+function windowCentres(yMin: number, yMax: number, o: Resolved): number[] {
+  if (o.rigid) return [(yMin + yMax) / 2];
+  const span = yMax - yMin;
+  const nw = Math.max(1, Math.round(span / o.windowStepUm) + 1);
+  if (nw === 1) return [(yMin + yMax) / 2];
+  return Array.from({ length: nw }, (_, i) => yMin + (i * span) / (nw - 1));
+}
+
+export interface Raster {
+  numTimeBins: number;
+  numDepthBins: number;
+  /** Depth (µm) of the centre of depth bin 0. */
+  y0: number;
+  binUm: number;
+  /** time × depth, log-amplitude weighted counts. */
+  data: Float64Array;
+}
+
+/** The amplitude-weighted time × depth raster of the selected peaks, smoothed along depth. */
+export function buildRaster(peaks: LocalizedPeaks, select: (i: number) => boolean, t0: number, numTimeBins: number, yLo: number, yHi: number, o: { binS: number; binUm: number; rasterSmoothUm: number }): Raster {
+  const nd = Math.max(1, Math.ceil((yHi - yLo) / o.binUm));
+  const data = new Float64Array(numTimeBins * nd);
+  for (let i = 0; i < peaks.timeS.length; i++) {
+    if (!select(i)) continue;
+    const tb = Math.floor((peaks.timeS[i] - t0) / o.binS);
+    const db = Math.floor((peaks.y[i] - yLo) / o.binUm);
+    const a = peaks.amplitude[i];
+    if (tb < 0 || tb >= numTimeBins || db < 0 || db >= nd || !(a > 0)) continue;
+    data[tb * nd + db] += Math.log1p(a);
+  }
+  const sd = o.rasterSmoothUm / o.binUm;
+  if (sd > 0) smoothRows(data, numTimeBins, nd, sd);
+  return { numTimeBins, numDepthBins: nd, y0: yLo + o.binUm / 2, binUm: o.binUm, data };
+}
+
+function smoothRows(data: Float64Array, rows: number, cols: number, sd: number): void {
+  const half = Math.ceil(3 * sd);
+  const k = Float64Array.from({ length: 2 * half + 1 }, (_, j) => Math.exp(-0.5 * ((j - half) / sd) ** 2));
+  const row = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    row.set(data.subarray(r * cols, (r + 1) * cols));
+    for (let c = 0; c < cols; c++) {
+      let s = 0;
+      for (let j = -half; j <= half; j++) {
+        const cc = c + j;
+        if (cc >= 0 && cc < cols) s += k[j + half] * row[cc];
+      }
+      data[r * cols + c] = s;
+    }
+  }
+}
+
+interface WindowEstimate {
+  displacement: Float64Array;
+  /** Total raster mass in the window: how much evidence it had. */
+  mass: number;
+  /** Mass-weighted mean depth of the window: where its estimate applies (windows cut by the probe end lean inwards). */
+  centreUm: number;
+}
+
+/** Displacement over time in one Gaussian window (centre null = the whole raster, rigid). */
+export function estimateWindow(r: Raster, centre: number | null, o: Resolved): WindowEstimate {
+  const nt = r.numTimeBins;
+  const nd = r.numDepthBins;
+  const weight = new Float64Array(nd).fill(1);
+  if (centre !== null) for (let j = 0; j < nd; j++) weight[j] = Math.exp(-0.5 * ((r.y0 + j * r.binUm - centre) / o.windowScaleUm) ** 2);
+  // Depth bins with negligible window weight are skipped in the correlations.
+  let lo = 0;
+  let hi = nd;
+  while (lo < hi && weight[lo] < 1e-3) lo++;
+  while (hi > lo && weight[hi - 1] < 1e-3) hi--;
+  const w = new Float64Array(nt * nd);
+  const norm = new Float64Array(nt);
+  let mass = 0;
+  let massY = 0;
+  for (let t = 0; t < nt; t++) {
+    for (let j = lo; j < hi; j++) {
+      const v = r.data[t * nd + j] * weight[j];
+      w[t * nd + j] = v;
+      norm[t] += v * v;
+      mass += v;
+      massY += v * (r.y0 + j * r.binUm);
+    }
+    norm[t] = Math.sqrt(norm[t]);
+  }
+  const maxLag = Math.max(1, Math.round(o.maxShiftUm / r.binUm));
+  const horizon = Math.max(1, Math.round(o.horizonS / o.binS));
+  const pw: PairwiseDifferences = emptyDifferences(nt, horizon);
+  const corr = new Float64Array(2 * maxLag + 1);
+  for (let i = 0; i < nt; i++) {
+    if (!(norm[i] > 0)) continue;
+    for (let d = 1; d <= pw.horizon && i + d < nt; d++) {
+      const k = i + d;
+      if (!(norm[k] > 0)) continue;
+      for (let L = -maxLag; L <= maxLag; L++) {
+        let s = 0;
+        const a0 = Math.max(lo, lo - L);
+        const a1 = Math.min(hi, hi - L);
+        const ri = i * nd;
+        const rk = k * nd + L;
+        for (let j = a0; j < a1; j++) s += w[ri + j] * w[rk + j];
+        corr[L + maxLag] = s / (norm[i] * norm[k]);
+      }
+      let best = 0;
+      for (let q = 1; q < corr.length; q++) if (corr[q] > corr[best]) best = q;
+      const c = corr[best];
+      if (!(c >= o.minCorrelation) || best === 0 || best === corr.length - 1) continue;
+      // Parabolic refinement of the peak lag.
+      const y0 = corr[best - 1];
+      const y2 = corr[best + 1];
+      const den = y0 - 2 * c + y2;
+      const frac = den < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (y0 - y2)) / den)) : 0;
+      const q = i * pw.horizon + d - 1;
+      pw.diff[q] = (best - maxLag + frac) * r.binUm;
+      pw.weight[q] = c;
+    }
+  }
+  const displacement = solveDisplacement(pw, { smoothness: o.smoothness, robustIterations: o.robustIterations, minRobustScaleUm: r.binUm / 2 });
+  const nominal = centre ?? r.y0 + ((nd - 1) * r.binUm) / 2;
+  return { displacement, mass, centreUm: mass > 0 ? massY / mass : nominal };
+}
+
+/** Where each window's estimate applies: its mass centroid, or the nominal centres when those would not ascend. */
+function effectiveCentres(est: WindowEstimate[], nominal: number[]): number[] {
+  if (est.length === 1) return nominal;
+  const c = est.map((e) => e.centreUm);
+  for (let i = 1; i < c.length; i++) if (!(c[i] > c[i - 1] + 1e-6)) return nominal;
+  return c;
+}
+
+/** time × windows table; each window's displacement blended with its neighbours', weighted by mass. */
+function smoothAcrossWindows(est: WindowEstimate[], centres: number[], sdUm: number, nt: number): Float32Array {
+  const nw = est.length;
+  const out = new Float32Array(nt * nw);
+  for (let a = 0; a < nw; a++) {
+    const wts = est.map((e, b) => e.mass * (sdUm > 0 ? Math.exp(-0.5 * ((centres[a] - centres[b]) / sdUm) ** 2) : a === b ? 1 : 0));
+    const sum = wts.reduce((s, v) => s + v, 0);
+    for (let t = 0; t < nt; t++) {
+      let s = 0;
+      for (let b = 0; b < nw; b++) s += wts[b] * est[b].displacement[t];
+      out[t * nw + a] = sum > 0 ? s / sum : 0;
+    }
+  }
+  return out;
+}
