@@ -3,6 +3,9 @@
  * and writes stored or deflated archives below 4 GB.
  */
 import * as zlib from 'node:zlib';
+import { crc32 } from '../core/checksum.js';
+
+export { crc32 };
 
 export interface ZipEntry {
   name: string;
@@ -15,22 +18,6 @@ export interface ZipEntry {
   localHeaderOffset: number;
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE, as in ZIP and gzip). */
-export function crc32(bytes: Uint8Array, seed = 0): number {
-  let c = ~seed >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
-}
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;

@@ -2,6 +2,7 @@
  * A tiny RGBA raster canvas and PNG encoder with no dependency. Deflate uses stored (uncompressed)
  * blocks so that the encoder is pure TypeScript and runs in a browser too; plots are small.
  */
+import { crc32 } from '../core/checksum.js';
 
 export class RgbaCanvas {
   readonly data: Uint8Array;
@@ -37,21 +38,6 @@ export class RgbaCanvas {
   }
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(bytes: Uint8Array, crc = 0): number {
-  let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
-}
 
 function adler32(bytes: Uint8Array): number {
   let a = 1;
