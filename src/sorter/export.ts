@@ -14,6 +14,7 @@ import { BinaryRecording } from '../io/binary.js';
 import { withAtomicDir, writeFileAtomic } from '../io/atomic.js';
 import { ClusterTable, PhyData, writePhyFiles } from '../io/phy.js';
 import { Reporter, silentReporter } from '../exec/reporter.js';
+import { unitPanelsPng } from '../viz/units.js';
 import type { SortResult } from './sort.js';
 
 export interface RawFileLayout {
@@ -62,6 +63,7 @@ export async function writeSortOutput(outDir: string, recording: Recording, resu
     (tmp) => {
       writePhyFiles(tmp, phy);
       writeFileAtomic(path.join(tmp, 'sorting_summary.json'), JSON.stringify(result.summary, null, 1));
+      writeFileAtomic(path.join(tmp, 'units.png'), unitsFigure(recording, result, phy));
       for (const [name, data] of opts.extraFiles ?? []) writeFileAtomic(path.join(tmp, name), data);
     },
     { overwrite: opts.overwrite },
@@ -157,6 +159,26 @@ export function buildPhyData(recording: Recording, result: SortResult, layout: R
     spikePositions: { data: Float64Array.from(result.spikePositions), shape: [n, 2] },
     clusterTables,
   };
+}
+
+/** units.png: every unit's template in µV on its neighbouring channels. */
+function unitsFigure(recording: Recording, result: SortResult, phy: PhyData): Uint8Array {
+  const [numUnits, len, nc] = phy.templates!.shape;
+  const uv = new Float32Array(phy.templates!.data.length);
+  for (let i = 0; i < uv.length; i++) {
+    const s = result.noiseScale[i % nc];
+    uv[i] = s > 0 ? phy.templates!.data[i] / s : 0;
+  }
+  return unitPanelsPng({
+    templates: uv,
+    numUnits,
+    numSamples: len,
+    numChannels: nc,
+    locations: phy.channelPositions!.data,
+    unitIds: result.sorting.unitIds,
+    labels: result.sorting.properties.get('KSLabel') as string[] | undefined,
+    counts: result.sorting.countSpikes(),
+  });
 }
 
 function distance(locations: Float64Array | null, a: number, b: number): number {
