@@ -87,3 +87,4 @@ export * from './motion/compute.js';
 export * from './motion/outputs.js';
 export * from './viz/png.js';
 export * from './viz/driftmap.js';
+export type { SortDebug } from './sorter/sort.js';

@@ -45,10 +45,22 @@ export const SORTER_PARAMS = {
     minClusterSize: { default: 8, min: 3, max: 10000, meaning: 'Smallest cluster kept; also the smallest side of a split. Small on purpose: short recordings have few spikes per unit.' },
     splitScore: { default: 4, min: 1, max: 50, meaning: 'Unimodality test: z-score of the density dip along the split axis needed to split.' },
     maxDepth: { default: 12, min: 1, max: 100, meaning: 'Maximum recursion depth of the split tree.' },
+    seedComponents: {
+      default: 3, min: 1, max: 64,
+      meaning: 'Split proposals: 2-means seeded along each of this many leading components (amplitude spread from bursts or drift often owns PC1).',
+    },
     splitDims: { default: 8, min: 2, max: 64, meaning: 'Principal components of a group used for its 2-means split.' },
   },
   merging: {
     mergeScore: { default: 2, min: 0.5, max: 50, meaning: 'Two units are merged when the dip z-score of their spikes along the template-difference axis is below this.' },
+    maxSeparation: {
+      default: 4, min: 1, max: 100,
+      meaning: 'Never merge two units whose spikes, projected (held out) on the axis between their templates, are this many pooled sd apart: a cut through one unit gives at most ~3.5; the dip test alone misses small units beside large ones.',
+    },
+    scaleCosine: {
+      default: 0.95, min: 0, max: 1,
+      meaning: 'For pairs whose template cosine reaches this, amplitude is factored out before the merge test (later spikes of a burst, drift towards the probe: one unit at another scale, within matching.amplitudeMin..Max). Below it, amplitude differences count as evidence of two units. 1 disables.',
+    },
     maxShiftMs: { default: 0.2, min: 0, max: 1, meaning: 'Templates are aligned within ±this before comparing.' },
     candidateCosine: { default: 0.8, min: 0, max: 1, meaning: 'Only unit pairs with template cosine similarity above this are tested for merging.' },
     maxSpikesPerUnit: { default: 300, min: 20, max: 100000, meaning: 'Spikes per unit read to build templates and test merges.' },
@@ -59,9 +71,23 @@ export const SORTER_PARAMS = {
     amplitudeMin: { default: 0.5, min: 0, max: 1, meaning: 'Smallest accepted template amplitude scaling.' },
     amplitudeMax: { default: 2.0, min: 1, max: 10, meaning: 'Largest accepted template amplitude scaling.' },
     maxShiftSamples: { default: 3, min: 0, max: 20, meaning: 'Search ±this many samples around a candidate peak for the best alignment.' },
+    residualError: {
+      default: 0.25, min: 0, max: 1,
+      meaning: 'Relative error of a subtracted spike: where a spike of amplitude A was peeled, later fits are scored against noise variance 1 + (residualError × A)². Keeps the imperfect residual of a large spike from being fitted as small spikes of other units. 0 trusts templates exactly.',
+    },
+    pairWindowMs: {
+      default: 0.3, min: 0, max: 2,
+      meaning: 'A fit within ±this of an earlier fit on shared channels is checked against one spike explaining both; the single spike wins unless the pair explains more energy by minScoreSigma² (the cost of a spike). Stops near-synchronous overlaps being split into two wrong units. 0 disables.',
+    },
     upsample: { default: 4, min: 1, max: 16, meaning: 'Sub-sample positions per sample for template alignment (1 disables).' },
     iterations: { default: 4, min: 1, max: 20, meaning: 'Peeling rounds per chunk: detect on the residual, fit, subtract.' },
-    sparsityRatio: { default: 0.1, min: 0, max: 1, meaning: 'Template channels whose peak amplitude is below this fraction of the unit’s peak are dropped.' },
+    sparsityRatio: { default: 0.1, min: 0, max: 1, meaning: 'Template channels whose peak amplitude is below this fraction of the unit’s peak (and below sparsityNoiseSigma) are dropped.' },
+    sparsityNoiseSigma: {
+      default: 1.5, min: 0, max: 100,
+      meaning: 'Template channels whose peak reaches this many noise sd are always kept: signal a template leaves out stays in the residual and is fitted as spurious small spikes.',
+    },
+    templateRadiusUm: { default: 150, min: 0, max: 2000, meaning: 'Templates may span channels within this distance of their clusters’ peak channels (then sparsified).' },
+    templateMaxChannels: { default: 32, min: 1, max: 384, meaning: 'At most this many channels per template before sparsification.' },
     chunkSeconds: { default: 1, min: 0.1, max: 60, meaning: 'Chunk length for passes over the recording.' },
   },
   postprocessing: {
@@ -69,6 +95,11 @@ export const SORTER_PARAMS = {
     refractoryMs: { default: 1.5, min: 0.2, max: 10, meaning: 'Refractory period for contamination estimates.' },
     censoredMs: { default: 0.25, min: 0, max: 2, meaning: 'Censored period (no spikes possible after deduplication).' },
     goodContamination: { default: 0.1, min: 0, max: 1, meaning: "Units with estimated contamination below this are labelled 'good', others 'mua'." },
+    satelliteMs: { default: 1.0, min: 0, max: 5, meaning: 'Window for time-locking between units (satellite test below).' },
+    satelliteFraction: {
+      default: 0.5, min: 0, max: 1,
+      meaning: 'A unit with at least this fraction of its spikes within ±satelliteMs of a stronger unit is an echo of it (far-channel footprint or residual) and is removed; 1 disables. Independent neurons coincide only by chance (rate × 2 × window, a few per cent).',
+    },
     minSpikes: { default: 5, min: 0, max: 1e6, meaning: 'Units with fewer matched spikes are removed.' },
   },
 } as const satisfies Record<string, Record<string, ParamSpec>>;

@@ -13,7 +13,7 @@ import { commonReference } from '../preprocessing/common_reference.js';
 import { highpassFilter } from '../preprocessing/filter.js';
 import { VERSION } from '../version.js';
 import { recursiveSplit } from '../sortingcomponents/clustering.js';
-import { labelUnits, removeDuplicateSpikes } from '../sortingcomponents/curation.js';
+import { findSatelliteUnits, labelUnits, removeDuplicateSpikes } from '../sortingcomponents/curation.js';
 import type { Polarity } from '../sortingcomponents/detection.js';
 import { prepareTemplates, SparseTemplate } from '../sortingcomponents/matching.js';
 import { matchRecording, MatchedRecording } from '../sortingcomponents/matchpass.js';
@@ -30,6 +30,14 @@ export interface SortOptions {
   /** When given, sorting_summary.json is written there (atomically). */
   outDir?: string;
   seed?: number;
+  /** Filled with intermediate results (clusters, merge groups) for diagnostics and benchmarks. */
+  debug?: SortDebug;
+}
+
+export interface SortDebug {
+  clusters?: Cluster[];
+  /** For each template, the clusters it was built from. */
+  members?: number[][];
 }
 
 export interface SortedUnit {
@@ -120,16 +128,23 @@ export async function sort(recording: Recording, options: SortOptions = {}): Pro
     maxSpikesPerUnit: params.merging.maxSpikesPerUnit,
     candidateCosine: params.merging.candidateCosine,
     mergeScore: params.merging.mergeScore,
+    maxSeparation: params.merging.maxSeparation,
+    amplitudeMin: params.matching.amplitudeMin,
+    amplitudeMax: params.matching.amplitudeMax,
+    scaleCosine: params.merging.scaleCosine,
     sparsityRatio: params.matching.sparsityRatio,
     polarity: setup.polarity,
     chunkSamples: setup.chunkSamples,
     neighbours: setup.featureNeighbours,
+    templateNeighbours: channelNeighbourhoods(locations, params.matching.templateRadiusUm, params.matching.templateMaxChannels),
+    sparsityNoiseSigma: params.matching.sparsityNoiseSigma,
     near,
     seed,
   }));
   reporter.log('info', `${clusters.length} clusters, ${built.merges} merges, ${built.templates.length} templates`);
+  if (options.debug) Object.assign(options.debug, { clusters, members: built.members });
   const matched = stage('match', () => runMatching(src, built.templates, setup, proto, params, locations, reporter));
-  const cur = stage('curate', () => curate(matched, built.templates.length, rec, params));
+  const cur = stage('curate', () => curate(matched, built.templates, rec, params));
 
   const units: SortedUnit[] = cur.keptUnits.map((u, i) => {
     const t = built.templates[u];
@@ -222,6 +237,7 @@ function clusterPeaks(peaks: PeakSample, params: SorterParams, reporter: Reporte
         splitScore: params.clustering.splitScore,
         maxDepth: params.clustering.maxDepth,
         splitDims: params.clustering.splitDims,
+        seedComponents: params.clustering.seedComponents,
       });
       const k = labels.reduce((m, l) => Math.max(m, l + 1), 0);
       for (let l = 0; l < k; l++) {
@@ -253,6 +269,8 @@ function runMatching(src: NormalizedSource, templates: SparseTemplate[], setup: 
     amplitudeMin: params.matching.amplitudeMin,
     amplitudeMax: params.matching.amplitudeMax,
     maxShift: params.matching.maxShiftSamples,
+    residualError: params.matching.residualError,
+    pairWindow: Math.round((params.matching.pairWindowMs * src.recording.samplingFrequency) / 1000),
     iterations: params.matching.iterations,
     polarity: setup.polarity,
     exclusionSamples: setup.exclusionSamples,
@@ -264,15 +282,17 @@ function runMatching(src: NormalizedSource, templates: SparseTemplate[], setup: 
   }, setup.chunkSamples, reporter);
 }
 
-function curate(m: MatchedRecording, numTemplates: number, rec: Recording, params: SorterParams) {
+function curate(m: MatchedRecording, templates: SparseTemplate[], rec: Recording, params: SorterParams) {
   const fs = rec.samplingFrequency;
+  const numTemplates = templates.length;
   const keepIdx = removeDuplicateSpikes(m, Math.round((params.postprocessing.duplicateMs * fs) / 1000));
   const counts = new Int32Array(numTemplates);
   for (const i of keepIdx) counts[m.unit[i]]++;
+  const satellites = findSatellites(m, keepIdx, templates, fs, params);
   const keptUnits: number[] = [];
   const remap = new Int32Array(numTemplates).fill(-1);
   for (let u = 0; u < numTemplates; u++) {
-    if (counts[u] >= Math.max(1, params.postprocessing.minSpikes)) {
+    if (counts[u] >= Math.max(1, params.postprocessing.minSpikes) && !satellites.has(u)) {
       remap[u] = keptUnits.length;
       keptUnits.push(u);
     }
@@ -304,6 +324,20 @@ function curate(m: MatchedRecording, numTemplates: number, rec: Recording, param
   const finalCounts = Array.from({ length: keptUnits.length }, () => 0);
   for (const u of unit) finalCounts[u]++;
   return { keptUnits, segment, sample, unit, amplitude, positions, pcFeatures, labels, counts: finalCounts };
+}
+
+/** Satellite units (see findSatelliteUnits), judged on the deduplicated spikes; strength is the template's peak in noise units. */
+function findSatellites(m: MatchedRecording, keepIdx: Int32Array, templates: SparseTemplate[], fs: number, params: SorterParams): Set<number> {
+  if (params.postprocessing.satelliteFraction >= 1) return new Set();
+  const idx = Array.from(keepIdx).sort((a, b) => m.segment[a] - m.segment[b] || m.sample[a] - m.sample[b]);
+  const strength = templates.map((t) => t.data.reduce((mx, v) => Math.max(mx, Math.abs(v)), 0));
+  return findSatelliteUnits(
+    { segment: Int32Array.from(idx, (i) => m.segment[i]), sample: Float64Array.from(idx, (i) => m.sample[i]), unit: Int32Array.from(idx, (i) => m.unit[i]), amplitude: new Float32Array(0) },
+    templates.length,
+    strength,
+    (params.postprocessing.satelliteMs * fs) / 1000,
+    params.postprocessing.satelliteFraction,
+  );
 }
 
 function templateCenter(t: SparseTemplate, locations: Float64Array): [number, number] {

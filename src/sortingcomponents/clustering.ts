@@ -1,7 +1,7 @@
 /**
  * Clustering of one group of spikes (those sharing a peak channel, in that channel's feature
- * space) by recursive bisection: project on the group's principal components, propose a split
- * (2-means → LDA axis, and the first PC), and keep it only when the projection fails the
+ * space) by recursive bisection: project on the group's principal components, propose splits
+ * (the leading PCs, and 2-means seeded along each → LDA axis), and keep the best only when it fails the
  * unimodality test. The number of units is found, not given, and there is no minimum group size
  * for splitting beyond `minClusterSize`, so short recordings are not silently merged.
  */
@@ -15,6 +15,8 @@ export interface SplitOptions {
   maxDepth: number;
   /** Principal components used for the 2-means proposal. */
   splitDims: number;
+  /** 2-means proposals are seeded along each of this many leading components. */
+  seedComponents: number;
 }
 
 /** Cluster labels 0..k-1 for the n rows of x (n × d). */
@@ -44,11 +46,16 @@ export function proposeSplit(x: Float32Array, d: number, idx: Int32Array, opts: 
   const k = y.length / n;
   if (k === 0) return null;
   const axes: Float64Array[] = [];
-  const pc1 = new Float64Array(k);
-  pc1[0] = 1;
-  axes.push(pc1);
-  const lda = twoMeansLdaAxis(y, n, k);
-  if (lda) axes.push(lda);
+  // Each leading component is an axis of its own, and seeds a 2-means whose discriminant is
+  // another: when amplitude spread (bursts, drift) owns PC1, two units that differ in footprint
+  // separate along PC2 or PC3 instead, and 2-means would drift back to the amplitude split.
+  for (let r = 0; r < Math.min(opts.seedComponents, k); r++) {
+    const pc = new Float64Array(k);
+    pc[r] = 1;
+    axes.push(pc);
+    const lda = twoMeansLdaAxis(y, n, k, r);
+    if (lda) axes.push(lda);
+  }
   let best: { score: number; cut: number; proj: Float64Array } | null = null;
   for (const w of axes) {
     const proj = new Float64Array(n);
@@ -87,15 +94,15 @@ export function principalProjection(x: Float32Array, d: number, idx: Int32Array,
   return y;
 }
 
-/** 2-means (seeded at ±1 sd along PC1), then the Fisher discriminant axis between the two halves. */
-export function twoMeansLdaAxis(y: Float64Array, n: number, k: number): Float64Array | null {
+/** 2-means (seeded at ±1 sd along component `seedDim`), then the Fisher discriminant axis between the two halves. */
+export function twoMeansLdaAxis(y: Float64Array, n: number, k: number, seedDim = 0): Float64Array | null {
   let sd = 0;
-  for (let i = 0; i < n; i++) sd += y[i * k] ** 2;
+  for (let i = 0; i < n; i++) sd += y[i * k + seedDim] ** 2;
   sd = Math.sqrt(sd / n);
   const c0 = new Float64Array(k);
   const c1 = new Float64Array(k);
-  c0[0] = -sd;
-  c1[0] = sd;
+  c0[seedDim] = -sd;
+  c1[seedDim] = sd;
   const lab = new Uint8Array(n);
   for (let iter = 0; iter < 30; iter++) {
     let changed = false;

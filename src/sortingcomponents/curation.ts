@@ -1,6 +1,6 @@
 /**
- * Final clean-up of matched spikes: duplicates within a unit, and good/mua labels from
- * refractory-period contamination.
+ * Final clean-up of matched spikes: duplicates within a unit, satellite units (echoes of a larger
+ * unit), and good/mua labels from refractory-period contamination.
  */
 import { contaminationFromViolations, isiViolations } from '../qualitymetrics/isi.js';
 
@@ -61,4 +61,39 @@ export function labelUnits(
     const contamination = contaminationFromViolations(count, n, total, refractorySamples, censoredSamples);
     return { contamination, label: contamination < goodContamination ? 'good' : 'mua' };
   });
+}
+
+/**
+ * Units whose spikes are mostly time-locked to a stronger unit's spikes: the echoes of a large
+ * spike (its footprint on far channels, or what its template leaves in the residual) fitted by a
+ * template of their own. Independent neurons coincide within ±w only by chance (rate × 2w, a few
+ * per cent), so a unit with at least `minFraction` of its spikes within ±`windowSamples` of one
+ * stronger unit is an echo of it. Spikes must be sorted by (segment, sample); cost is linear in
+ * spikes × local spike density.
+ */
+export function findSatelliteUnits(s: SpikeList, numUnits: number, strength: ArrayLike<number>, windowSamples: number, minFraction: number): Set<number> {
+  const counts = new Int32Array(numUnits);
+  for (const u of s.unit) counts[u]++;
+  // coincident.get(u * numUnits + v): spikes of u with at least one spike of v within the window.
+  const coincident = new Map<number, number>();
+  const seen = new Set<number>();
+  let lo = 0;
+  for (let i = 0; i < s.sample.length; i++) {
+    while (lo < i && (s.segment[lo] !== s.segment[i] || s.sample[i] - s.sample[lo] > windowSamples)) lo++;
+    seen.clear();
+    const u = s.unit[i];
+    for (let j = lo; j < s.sample.length && s.segment[j] === s.segment[i] && s.sample[j] - s.sample[i] <= windowSamples; j++) {
+      const v = s.unit[j];
+      if (v === u || seen.has(v) || !(strength[v] > strength[u])) continue;
+      seen.add(v);
+      const key = u * numUnits + v;
+      coincident.set(key, (coincident.get(key) ?? 0) + 1);
+    }
+  }
+  const out = new Set<number>();
+  for (const [key, c] of coincident) {
+    const u = Math.floor(key / numUnits);
+    if (c >= minFraction * counts[u]) out.add(u);
+  }
+  return out;
 }

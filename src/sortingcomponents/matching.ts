@@ -3,6 +3,9 @@
  * the idea shared by SpikeSift and Circus2: overlapping spikes are resolved because subtracting the
  * strongest spike reveals the one beneath it. Compute goes only where residual peaks are, on the
  * sparse channels of templates near the peak, with amplitude scaling and sub-sample alignment.
+ * Two safeguards keep peeling from inventing spikes: later fits are scored against the error a
+ * subtracted spike leaves behind (residualVariance), and two near-simultaneous fits must explain
+ * more than one spike would (pair test in matchWindow).
  */
 import { Polarity, detectPeaks, polarityValue } from './detection.js';
 import type { TemporalBasis } from './features.js';
@@ -34,6 +37,13 @@ export interface MatchOptions {
   polarity: Polarity;
   exclusionSamples: number;
   dedupNeighbours: Int32Array[];
+  /**
+   * Relative error of a subtracted spike: what a fit leaves behind has variance (this × fitted
+   * template)², added to the unit noise when later fits there are scored (0 = perfect templates).
+   */
+  residualError: number;
+  /** Two fits whose starts are within this many samples are tested against one fit explaining both (0 disables). */
+  pairWindow: number;
   /** Template indices to try for a residual peak on each channel. */
   candidatesPerChannel: Int32Array[];
   locations: Float64Array;
@@ -115,6 +125,34 @@ export function matchWindow(
   const hi = numSamples - L - S - 2;
   const out = { sample: [] as number[], unit: [] as number[], amplitude: [] as number[], x: [] as number[], y: [] as number[], pcs: [] as Float32Array[] };
   let dirty: Uint8Array | null = null;
+  const rv = residualVariance(numSamples, nc, opts.residualError);
+  // Accepted fits by start row, so a new fit can find the fits it overlaps in time.
+  const fitsByStart = new Map<number, Accepted[]>();
+  const removed = new Set<number>();
+  const report = (fit: Fit): number => {
+    const tpl = templates[fit.unit];
+    const peakRow = fit.start + opts.nBefore;
+    const time = peakRow + fit.frac / tpl.shifted.length;
+    if (!(time >= reportFrom && time < reportTo)) return -1;
+    out.sample.push(firstSample + Math.round(time));
+    out.unit.push(fit.unit);
+    out.amplitude.push(fit.amplitude);
+    const [x, y] = centerOfMass(residual, nc, peakRow, tpl, opts);
+    out.x.push(x);
+    out.y.push(y);
+    out.pcs.push(pcFeatures(residual, nc, peakRow, tpl, opts));
+    return out.sample.length - 1;
+  };
+  const remember = (fit: Fit, outIndex: number) => {
+    const list = fitsByStart.get(fit.start) ?? [];
+    list.push({ fit, outIndex });
+    fitsByStart.set(fit.start, list);
+  };
+  const forget = (a: Accepted) => {
+    const list = fitsByStart.get(a.fit.start)!;
+    list.splice(list.indexOf(a), 1);
+    if (a.outIndex >= 0) removed.add(a.outIndex);
+  };
   for (let iter = 0; iter < opts.iterations; iter++) {
     const peaks = detectPeaks(residual, numSamples, nc, lo, hi, 0, {
       threshold: opts.threshold,
@@ -131,27 +169,37 @@ export function matchWindow(
     for (const i of order) {
       const t = peaks.sample[i];
       const c = peaks.channel[i];
-      if (polarityValue(residual[t * nc + c], opts.polarity) < opts.threshold) continue;
-      const fit = bestFit(residual, nc, t, c, templates, opts);
+      if (polarityValue(residual[t * nc + c], opts.polarity) < opts.threshold * Math.sqrt(1 + rv.at(t, c))) continue;
+      let fit = bestFit(residual, nc, t, c, templates, opts, rv);
       if (!fit) continue;
-      const tpl = templates[fit.unit];
-      const peakRow = fit.start + opts.nBefore;
-      const time = peakRow + fit.frac / tpl.shifted.length;
-      if (time >= reportFrom && time < reportTo) {
-        out.sample.push(firstSample + Math.round(time));
-        out.unit.push(fit.unit);
-        out.amplitude.push(fit.amplitude);
-        const [x, y] = centerOfMass(residual, nc, peakRow, tpl, opts);
-        out.x.push(x);
-        out.y.push(y);
-        out.pcs.push(pcFeatures(residual, nc, peakRow, tpl, opts));
+      const partner = opts.pairWindow > 0 ? overlappingFit(fitsByStart, fit, templates, opts.pairWindow) : null;
+      if (partner) {
+        // Model selection: one spike explaining both fits beats two spikes unless the pair explains
+        // more energy by at least the cost of a spike (minScore², the acceptance bar of one fit).
+        const pt = templates[partner.fit.unit];
+        subtract(residual, nc, partner.fit, pt, L, -1, rv);
+        const single = bestFit(residual, nc, t, c, templates, opts, rv);
+        if (single && single.gain >= partner.fit.gain + fit.gain - opts.minScore * opts.minScore) {
+          forget(partner);
+          fit = single;
+        } else subtract(residual, nc, partner.fit, pt, L, 1, rv);
       }
-      subtract(residual, nc, fit, tpl, L);
+      remember(fit, report(fit));
+      subtract(residual, nc, fit, templates[fit.unit], L, 1, rv);
       for (let r = Math.max(0, fit.start - L); r < Math.min(numSamples, fit.start + 2 * L); r++) nextDirty[r] = 1;
       accepted++;
     }
     if (accepted === 0) break;
     dirty = nextDirty;
+  }
+  if (removed.size) {
+    const keep = (_: unknown, i: number) => !removed.has(i);
+    out.sample = out.sample.filter(keep);
+    out.unit = out.unit.filter(keep);
+    out.amplitude = out.amplitude.filter(keep);
+    out.x = out.x.filter(keep);
+    out.y = out.y.filter(keep);
+    out.pcs = out.pcs.filter(keep);
   }
   const k = opts.basis.numComponents * opts.pcChannels;
   const pc = new Float32Array(out.pcs.length * k);
@@ -178,7 +226,7 @@ function dot(residual: Float32Array, nc: number, start: number, w: Float32Array,
 }
 
 /** Best template, alignment and amplitude for a residual peak at row t on channel c, or null. */
-function bestFit(residual: Float32Array, nc: number, t: number, c: number, templates: MatchTemplate[], opts: MatchOptions): Fit | null {
+function bestFit(residual: Float32Array, nc: number, t: number, c: number, templates: MatchTemplate[], opts: MatchOptions, rv: ResidualVariance): Fit | null {
   let best: Fit | null = null;
   const L = opts.length;
   const consider = (unit: number, start: number, frac: number) => {
@@ -190,7 +238,8 @@ function bestFit(residual: Float32Array, nc: number, t: number, c: number, templ
     if (a < opts.amplitudeMin) return;
     if (a > opts.amplitudeMax) a = opts.amplitudeMax;
     const gain = 2 * a * score - a * a * e;
-    const z = score / Math.sqrt(e);
+    // The score's variance is Σ w² (1 + extra variance left by earlier subtractions).
+    const z = score / Math.sqrt(e + rv.weighted(start, tpl.shifted[frac], tpl.channels, L));
     if (z < opts.minScore) return;
     if (!best || gain > best.gain) best = { unit, start, frac, amplitude: a, gain, z };
   };
@@ -210,14 +259,84 @@ function bestFit(residual: Float32Array, nc: number, t: number, c: number, templ
   return best;
 }
 
-function subtract(residual: Float32Array, nc: number, fit: Fit, tpl: MatchTemplate, L: number): void {
+/** Subtracts (sign 1) or restores (sign -1) a fitted spike, and the error variance it leaves. */
+function subtract(residual: Float32Array, nc: number, fit: Fit, tpl: MatchTemplate, L: number, sign: 1 | -1, rv: ResidualVariance): void {
   const w = tpl.shifted[fit.frac];
   const ch = tpl.channels;
   const nch = ch.length;
+  const a = sign * fit.amplitude;
   for (let p = 0; p < L; p++) {
     const row = (fit.start + p) * nc;
-    for (let q = 0; q < nch; q++) residual[row + ch[q]] -= fit.amplitude * w[p * nch + q];
+    for (let q = 0; q < nch; q++) residual[row + ch[q]] -= a * w[p * nch + q];
   }
+  rv.add(fit.start, w, ch, L, sign * fit.amplitude * fit.amplitude);
+}
+
+/**
+ * Extra residual variance (noise units²) left where spikes were subtracted: templates are never
+ * exact (amplitude and shape variability, alignment, drift), so a large spike leaves structure
+ * proportional to itself. Scoring later fits against it keeps that structure from being fitted as
+ * small spikes of other units, while a real overlapping spike still stands out.
+ */
+export interface ResidualVariance {
+  /** Extra variance at (row, channel). */
+  at(row: number, channel: number): number;
+  /** Σ w² × extra variance over a template window starting at `start`. */
+  weighted(start: number, w: Float32Array, channels: Int32Array, L: number): number;
+  /** Adds scale × error² × w² (scale negative to remove). */
+  add(start: number, w: Float32Array, channels: Int32Array, L: number, scale: number): void;
+}
+
+export function residualVariance(numSamples: number, numChannels: number, relativeError: number): ResidualVariance {
+  const e2 = relativeError * relativeError;
+  let extra: Float32Array | null = null;
+  const touched = new Uint8Array(numSamples);
+  const nc = numChannels;
+  return {
+    at: (row, channel) => (extra && touched[row] ? Math.max(0, extra[row * nc + channel]) : 0),
+    weighted(start, w, channels, L) {
+      if (!extra) return 0;
+      const nch = channels.length;
+      let s = 0;
+      for (let p = 0; p < L; p++) {
+        if (!touched[start + p]) continue;
+        const row = (start + p) * nc;
+        for (let q = 0; q < nch; q++) s += w[p * nch + q] * w[p * nch + q] * Math.max(0, extra[row + channels[q]]);
+      }
+      return s;
+    },
+    add(start, w, channels, L, scale) {
+      if (!(e2 > 0)) return;
+      extra ??= new Float32Array(numSamples * nc);
+      const nch = channels.length;
+      const k = scale * e2;
+      for (let p = 0; p < L; p++) {
+        touched[start + p] = 1;
+        const row = (start + p) * nc;
+        for (let q = 0; q < nch; q++) extra[row + channels[q]] += k * w[p * nch + q] * w[p * nch + q];
+      }
+    },
+  };
+}
+
+interface Accepted {
+  fit: Fit;
+  /** Index in the reported spikes, or -1 when the spike lies in the window margin. */
+  outIndex: number;
+}
+
+/** The strongest earlier fit whose peak lies within ±window samples of `fit` and shares its peak channel, or null. */
+function overlappingFit(fitsByStart: Map<number, Accepted[]>, fit: Fit, templates: MatchTemplate[], window: number): Accepted | null {
+  let best: Accepted | null = null;
+  const peak = templates[fit.unit].peakChannel;
+  for (let s = fit.start - window; s <= fit.start + window; s++) {
+    for (const a of fitsByStart.get(s) ?? []) {
+      const other = templates[a.fit.unit];
+      if (other.extremumRow[peak] < 0 && templates[fit.unit].extremumRow[other.peakChannel] < 0) continue;
+      if (!best || a.fit.gain > best.fit.gain) best = a;
+    }
+  }
+  return best;
 }
 
 /** Location from the spike's own peak-row amplitudes on the template channels (before subtraction). */

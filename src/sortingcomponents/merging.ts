@@ -18,6 +18,17 @@ export interface MergeOptions {
   maxShift: number;
   candidateCosine: number;
   mergeScore: number;
+  /**
+   * Pairs whose held-out projections are this many pooled sd apart are never merged. Any cut of one
+   * unimodal population (Gaussian: ≤ 2.7, uniform as under steady drift: 3.5) stays below it, while
+   * the dip test alone lacks power for a small unit beside a large one.
+   */
+  maxSeparation: number;
+  /** Amplitude factors one unit may show (the matching's range): templates differing by such a factor alone are one unit. */
+  amplitudeMin: number;
+  amplitudeMax: number;
+  /** Amplitude is factored out only for pairs whose template cosine reaches this. */
+  scaleCosine: number;
   /** True when two peak channels are close enough for their units to be compared. */
   near: (a: number, b: number) => boolean;
 }
@@ -37,14 +48,14 @@ export function findMerges(units: MergeCandidateUnit[], opts: MergeOptions): Mer
     for (let b = a + 1; b < units.length; b++) {
       if (!opts.near(units[a].peakChannel, units[b].peakChannel)) continue;
       const d = testPair(units[a].snippets, units[b].snippets, opts);
-      if (d && d.score < opts.mergeScore) out.push({ a, b, shift: d.shift, score: d.score });
+      if (d && d.score < opts.mergeScore && d.separation < opts.maxSeparation) out.push({ a, b, shift: d.shift, score: d.score });
     }
   }
   return out.sort((x, y) => x.score - y.score);
 }
 
 /** Dip score of the pair along its discriminant axis, or null when the templates are not even similar. */
-export function testPair(A: SnippetSet, B: SnippetSet, opts: MergeOptions): { score: number; shift: number; cosine: number } | null {
+export function testPair(A: SnippetSet, B: SnippetSet, opts: Pick<MergeOptions, 'length' | 'maxShift' | 'candidateCosine' | 'amplitudeMin' | 'amplitudeMax' | 'scaleCosine'>): { score: number; shift: number; cosine: number; separation: number } | null {
   const common: [number, number][] = [];
   A.channels.forEach((c, i) => {
     const j = B.channels.indexOf(c);
@@ -62,19 +73,56 @@ export function testPair(A: SnippetSet, B: SnippetSet, opts: MergeOptions): { sc
     if (cos > best.cos) best = { cos, shift: s };
   }
   if (best.cos < opts.candidateCosine) return null;
-  const scoreFold = (trainParity: number) => {
+  // Cross-fitting: the axis learned on one half projects the other half, then the roles swap. Each
+  // fold is centred on the midpoint of its two group means and scaled by its pooled spread, so
+  // both folds share one scale and the dip test sees every spike (twice the points of one fold).
+  const heldOut = (trainParity: number): { values: number[]; separation: number } => {
     const tA = windowMean(A, ext, common, 0, S, L, trainParity);
     const tB = windowMean(B, ext, common, 1, S + best.shift, L, trainParity);
-    const axis = tA.map((v, i) => v - tB[i]);
-    const norm = Math.hypot(...axis) || 1;
-    const proj = [
-      ...project(A, ext, common, 0, S, L, axis, 1 - trainParity),
-      ...project(B, ext, common, 1, S + best.shift, L, axis, 1 - trainParity),
-    ].map((v) => v / norm);
-    return dipTest(proj).score;
+    // Scale is removed first: spikes of one unit at another amplitude (later spikes of a burst,
+    // drift towards the probe) differ from it by a factor the matching fits anyway.
+    // Only for matching shapes: a scaled copy has cosine ≈ 1, and when shapes differ the
+    // amplitude difference is evidence of two units as well.
+    const alpha = best.cos >= opts.scaleCosine ? scaleBetween(tA, tB, opts.amplitudeMin, opts.amplitudeMax) : 1;
+    const axis = tA.map((v, i) => v - alpha * tB[i]);
+    const pa = project(A, ext, common, 0, S, L, axis, 1 - trainParity);
+    const pb = project(B, ext, common, 1, S + best.shift, L, axis, 1 - trainParity);
+    const values = standardizePair(pa, pb);
+    const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / Math.max(1, v.length);
+    return { values, separation: mean(values.slice(0, pa.length)) - mean(values.slice(pa.length)) };
   };
-  const score = 0.5 * (scoreFold(0) + scoreFold(1));
-  return { score, shift: best.shift, cosine: best.cos };
+  const f0 = heldOut(0);
+  const f1 = heldOut(1);
+  const score = dipTest([...f0.values, ...f1.values]).score;
+  return { score, shift: best.shift, cosine: best.cos, separation: 0.5 * (f0.separation + f1.separation) };
+}
+
+/**
+ * Least-squares factor a with tA ≈ a·tB when it lies in [min, max] (amplitudes the matching accepts
+ * for one unit), else 1 (a plain difference of templates).
+ */
+export function scaleBetween(tA: Float64Array, tB: Float64Array, min: number, max: number): number {
+  let ab = 0;
+  let bb = 0;
+  for (let i = 0; i < tA.length; i++) {
+    ab += tA[i] * tB[i];
+    bb += tB[i] * tB[i];
+  }
+  const a = bb > 0 ? ab / bb : 1;
+  return a >= min && a <= max ? a : 1;
+}
+
+/** Both groups' values centred on the midpoint of their means, in units of their pooled standard deviation. */
+export function standardizePair(a: number[], b: number[]): number[] {
+  const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / Math.max(1, v.length);
+  const ma = mean(a);
+  const mb = mean(b);
+  let ss = 0;
+  for (const v of a) ss += (v - ma) ** 2;
+  for (const v of b) ss += (v - mb) ** 2;
+  const sd = Math.sqrt(ss / Math.max(1, a.length + b.length - 2)) || 1;
+  const mid = 0.5 * (ma + mb);
+  return [...a, ...b].map((v) => (v - mid) / sd);
 }
 
 /** Mean over spikes (optionally only those with index parity `parity`) of the window [off, off+L) on common channels. */

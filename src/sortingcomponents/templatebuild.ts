@@ -24,10 +24,18 @@ export interface TemplateBuildOptions {
   maxSpikesPerUnit: number;
   candidateCosine: number;
   mergeScore: number;
+  maxSeparation: number;
+  amplitudeMin: number;
+  amplitudeMax: number;
+  scaleCosine: number;
   sparsityRatio: number;
   polarity: Polarity;
   chunkSamples: number;
   neighbours: Int32Array[];
+  /** Per peak channel, the channels a final template may span (wider than `neighbours`: a large spike reaches far). */
+  templateNeighbours: Int32Array[];
+  /** Channels whose template peak reaches this many noise sd are kept whatever their ratio to the peak. */
+  sparsityNoiseSigma: number;
   near: (a: number, b: number) => boolean;
   seed: number;
 }
@@ -47,7 +55,7 @@ export function buildTemplates(src: NormalizedSource, clusters: Cluster[], opts:
   const first = gather(src, clusters.map((c, u) => ({ cl: c, pick: picks[u], offset: 0 })), clusters.map((c) => opts.neighbours[c.channel]), opts.nBefore + S, ext, opts.chunkSamples);
   const decisions = findMerges(
     first.map((s, u) => ({ snippets: s, peakChannel: clusters[u].channel })),
-    { length: opts.length, maxShift: S, candidateCosine: opts.candidateCosine, mergeScore: opts.mergeScore, near: opts.near },
+    { length: opts.length, maxShift: S, candidateCosine: opts.candidateCosine, mergeScore: opts.mergeScore, maxSeparation: opts.maxSeparation, amplitudeMin: opts.amplitudeMin, amplitudeMax: opts.amplitudeMax, scaleCosine: opts.scaleCosine, near: opts.near },
   );
   // Union-find with time offsets: offset[u] aligns cluster u's times to its root.
   const parent = clusters.map((_, u) => u);
@@ -83,7 +91,7 @@ export function buildTemplates(src: NormalizedSource, clusters: Cluster[], opts:
     groups.get(r)!.push(u);
   });
   const members = [...groups.values()];
-  const channelSets = members.map((m) => Int32Array.from(new Set(m.flatMap((u) => [...opts.neighbours[clusters[u].channel]]))).sort());
+  const channelSets = members.map((m) => Int32Array.from(new Set(m.flatMap((u) => [...opts.templateNeighbours[clusters[u].channel]]))).sort());
   const owners: { cl: Cluster; pick: Int32Array; offset: number; owner: number }[] = [];
   members.forEach((m, g) => {
     const per = Math.max(1, Math.floor(opts.maxSpikesPerUnit / m.length));
@@ -119,12 +127,14 @@ function gatherOwned(
   return gatherSnippets(src, { segment: Int32Array.from(seg), sample: Float64Array.from(sample), owner: Int32Array.from(owner) }, channels, nBefore, length, chunkSamples);
 }
 
-/** Mean of the aligned snippets, re-centred so the extremum of the strongest channel sits at nBefore. */
+/**
+ * Median of the aligned snippets, re-centred so the extremum of the strongest channel sits at
+ * nBefore. The median, not the mean: a cluster holding a few spikes of a much larger unit would
+ * otherwise carry that unit's footprint on its far channels.
+ */
 function finishTemplate(set: SnippetSet, ext: number, opts: TemplateBuildOptions): SparseTemplate {
   const nch = set.channels.length;
-  const mean = new Float64Array(ext * nch);
-  for (let i = 0; i < set.count; i++) for (let k = 0; k < ext * nch; k++) mean[k] += set.data[i * ext * nch + k];
-  for (let k = 0; k < mean.length; k++) mean[k] /= Math.max(1, set.count);
+  const mean = medianSnippet(set, ext);
   const S = opts.maxShift;
   let bestRow = S + opts.nBefore;
   let bestCh = 0;
@@ -146,7 +156,9 @@ function finishTemplate(set: SnippetSet, ext: number, opts: TemplateBuildOptions
   for (let q = 0; q < nch; q++) {
     let m = 0;
     for (let p = 0; p < opts.length; p++) m = Math.max(m, Math.abs(mean[(start + p) * nch + q]));
-    if (m >= opts.sparsityRatio * peakAmp || q === bestCh) keep.push(q);
+    // Relative to the peak, but never dropping a channel where the spike stands above the noise:
+    // what a template leaves out stays in the residual and is fitted as a small spike elsewhere.
+    if (m >= Math.min(opts.sparsityRatio * peakAmp, opts.sparsityNoiseSigma) || q === bestCh) keep.push(q);
   }
   keep.sort((a, b) => (a === bestCh ? -1 : b === bestCh ? 1 : 0) || peakOf(mean, nch, start, opts.length, b) - peakOf(mean, nch, start, opts.length, a));
   const data = new Float32Array(opts.length * keep.length);
@@ -158,4 +170,19 @@ function peakOf(mean: Float64Array, nch: number, start: number, L: number, q: nu
   let m = 0;
   for (let p = 0; p < L; p++) m = Math.max(m, Math.abs(mean[(start + p) * nch + q]));
   return m;
+}
+
+/** Per (sample, channel) median over the snippets of a set (zeros for an empty set). */
+export function medianSnippet(set: SnippetSet, ext: number): Float64Array {
+  const w = ext * set.channels.length;
+  const out = new Float64Array(w);
+  const n = set.count;
+  if (n === 0) return out;
+  const col = new Float32Array(n);
+  for (let k = 0; k < w; k++) {
+    for (let i = 0; i < n; i++) col[i] = set.data[i * w + k];
+    col.sort();
+    out[k] = n % 2 ? col[n >> 1] : 0.5 * (col[(n >> 1) - 1] + col[n >> 1]);
+  }
+  return out;
 }
