@@ -15,6 +15,7 @@ import { withAtomicDir, writeFileAtomic } from '../io/atomic.js';
 import { ClusterTable, PhyData, writePhyFiles } from '../io/phy.js';
 import { Reporter, silentReporter } from '../exec/reporter.js';
 import { unitPanelsPng } from '../viz/units.js';
+import { writeMotionOutputs } from '../motion/outputs.js';
 import type { SortResult } from './sort.js';
 
 export interface RawFileLayout {
@@ -64,6 +65,7 @@ export async function writeSortOutput(outDir: string, recording: Recording, resu
       writePhyFiles(tmp, phy);
       writeFileAtomic(path.join(tmp, 'sorting_summary.json'), JSON.stringify(result.summary, null, 1));
       writeFileAtomic(path.join(tmp, 'units.png'), unitsFigure(recording, result, phy));
+      if (result.motion) writeMotionOutputs(tmp, result.motion.motion, result.motion.peaks);
       for (const [name, data] of opts.extraFiles ?? []) writeFileAtomic(path.join(tmp, name), data);
     },
     { overwrite: opts.overwrite },

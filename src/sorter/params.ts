@@ -24,6 +24,20 @@ export const SORTER_PARAMS = {
     },
     noiseChunks: { default: 10, min: 1, max: 1000, meaning: 'Random 1 s chunks used to estimate per-channel noise (median absolute deviation).' },
   },
+  motion: {
+    correction: {
+      default: 'auto',
+      choices: ['auto', 'on', 'off'],
+      meaning: "Drift correction. 'auto' estimates the probe motion and corrects it (kriging interpolation of the traces, as Kilosort4) when its range reaches thresholdUm; 'on' always corrects, 'off' never estimates. Needs a probe spanning at least minSpanUm in depth.",
+    },
+    thresholdUm: { default: 5, min: 0, max: 1000, meaning: "'auto' corrects when the robust range (5th–95th percentile) of the estimated displacement reaches this (µm)." },
+    minSpanUm: { default: 100, min: 0, max: 100000, meaning: 'Probes (or shanks) spanning less depth than this are not motion-corrected (tetrodes, small arrays).' },
+    rigid: { default: false, meaning: 'One displacement for the whole probe per time bin instead of windows along the probe.' },
+    binS: { default: 1, min: 0.1, max: 60, meaning: 'Time bin (s) of the motion estimate.' },
+    windowStepUm: { default: 100, min: 10, max: 2000, meaning: 'Non-rigid: spacing of the estimation windows along the probe (µm).' },
+    windowScaleUm: { default: 150, min: 10, max: 4000, meaning: 'Non-rigid: standard deviation of each Gaussian window (µm).' },
+    sigmaUm: { default: 20, min: 1, max: 200, meaning: 'Kriging kernel length (µm) for interpolating traces to the registered geometry (Kilosort4 sig_interp).' },
+  },
   detection: {
     polarity: { default: 'negative', choices: ['negative', 'positive', 'both'], meaning: 'Sign of the spike peaks to detect.' },
     thresholdSigma: { default: 5, min: 2, max: 50, meaning: 'Detection threshold on the matched-filter output, in noise standard deviations.' },

@@ -11,6 +11,11 @@ import { Reporter, silentReporter } from '../exec/reporter.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { commonReference } from '../preprocessing/common_reference.js';
 import { highpassFilter } from '../preprocessing/filter.js';
+import { computeMotion } from '../motion/compute.js';
+import { correctMotion } from '../motion/correct.js';
+import { isDriftSignificant, DriftDecision } from '../motion/detectdrift.js';
+import type { Motion } from '../motion/motion.js';
+import type { MotionPeaks } from '../motion/peaks.js';
 import { VERSION } from '../version.js';
 import { recursiveSplit } from '../sortingcomponents/clustering.js';
 import { findSatelliteUnits, labelUnits, removeDuplicateSpikes } from '../sortingcomponents/curation.js';
@@ -59,8 +64,18 @@ export interface SortingSummary {
   numGood: number;
   stageSeconds: Record<string, number>;
   params: SorterParams;
+  /** Drift: whether it was estimated, its range and whether the traces were corrected. */
+  motion: { estimated: boolean; corrected: boolean; rangeUm: number | null; reason: string };
   warnings: string[];
   units: SortedUnit[];
+}
+
+/** The estimated motion and the peaks it came from (for motion.npz and the drift map). */
+export interface SortMotion {
+  motion: Motion;
+  peaks: MotionPeaks;
+  decision: DriftDecision;
+  corrected: boolean;
 }
 
 export interface SortResult {
@@ -75,8 +90,9 @@ export interface SortResult {
   spikePositions: Float32Array;
   pcFeatures: Float32Array;
   pcFeatureShape: [number, number, number];
-  /** The recording the sorter actually ran on (after preprocessing). */
+  /** The recording the sorter actually ran on (after preprocessing and drift correction). */
   preprocessed: Recording;
+  motion: SortMotion | null;
 }
 
 export async function sort(recording: Recording, options: SortOptions = {}): Promise<SortResult> {
@@ -94,7 +110,10 @@ export async function sort(recording: Recording, options: SortOptions = {}): Pro
 
   const warnings = stage('check input', () => checkInput(recording));
   for (const w of warnings) reporter.log('warn', w);
-  const rec = stage('preprocess', () => preprocess(recording, params));
+  const filtered = stage('preprocess', () => preprocess(recording, params));
+  const drift = stage('motion', () => estimateDrift(filtered, params, reporter));
+  if (drift) reporter.log('info', drift.decision.reason);
+  const rec = drift?.corrected ? correctMotion(filtered, drift.motion, { sigmaUm: params.motion.sigmaUm }) : filtered;
   const noise = stage('noise levels', () => estimateNoiseMad(rec, { numChunks: params.preprocessing.noiseChunks, chunkSamples: Math.round(rec.samplingFrequency), seed }));
   const scale = Float32Array.from(noise, (s) => (s > 0 ? 1 / s : 0));
   const dead = [...noise].filter((s) => !(s > 0)).length;
@@ -165,6 +184,9 @@ export async function sort(recording: Recording, options: SortOptions = {}): Pro
     numGood: units.filter((u) => u.label === 'good').length,
     stageSeconds: timings,
     params,
+    motion: drift
+      ? { estimated: true, corrected: drift.corrected, rangeUm: drift.decision.rangeUm, reason: drift.decision.reason }
+      : { estimated: false, corrected: false, rangeUm: null, reason: motionSkipReason(filtered, params) },
     warnings,
     units,
   };
@@ -181,6 +203,7 @@ export async function sort(recording: Recording, options: SortOptions = {}): Pro
     pcFeatures: cur.pcFeatures,
     pcFeatureShape: [cur.sample.length, proto.basis.numComponents, params.features.maxNeighbours],
     preprocessed: rec,
+    motion: drift,
   };
 }
 
@@ -197,6 +220,37 @@ function checkInput(rec: Recording): string[] {
     throw new Error(`the recording has ${rec.numChannels} channels but no probe geometry: attach one with --probe (probeinterface .json, .prb or Kilosort chanMap .mat)`);
   }
   return warnings;
+}
+
+/** Depth span (µm) of the probe: drift correction needs contacts along the direction of motion. */
+function depthSpanUm(rec: Recording): number {
+  if (!rec.hasProbe()) return 0;
+  const loc = rec.getChannelLocations();
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let c = 0; c < rec.numChannels; c++) {
+    lo = Math.min(lo, loc[2 * c + 1]);
+    hi = Math.max(hi, loc[2 * c + 1]);
+  }
+  return hi - lo;
+}
+
+function motionSkipReason(rec: Recording, params: SorterParams): string {
+  if (params.motion.correction === 'off') return 'motion correction is off (motion.correction = off)';
+  return `the probe spans ${depthSpanUm(rec).toFixed(0)} µm in depth (< motion.minSpanUm = ${params.motion.minSpanUm}): no motion estimate`;
+}
+
+/** Estimates probe motion and decides whether to correct it; null when the geometry does not allow it. */
+function estimateDrift(rec: Recording, params: SorterParams, reporter: Reporter): SortMotion | null {
+  const m = params.motion;
+  if (m.correction === 'off' || depthSpanUm(rec) < m.minSpanUm) return null;
+  const { motion, peaks } = computeMotion(rec, {
+    peaks: { polarity: params.detection.polarity as Polarity },
+    estimate: { rigid: m.rigid, binS: m.binS, windowStepUm: m.windowStepUm, windowScaleUm: m.windowScaleUm },
+    reporter,
+  });
+  const decision = isDriftSignificant(motion, { thresholdUm: m.thresholdUm });
+  return { motion, peaks, decision, corrected: m.correction === 'on' || decision.significant };
 }
 
 function preprocess(rec: Recording, params: SorterParams): Recording {
