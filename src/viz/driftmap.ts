@@ -4,6 +4,8 @@
  */
 import type { Motion } from '../motion/motion.js';
 import { RgbaCanvas, encodePng } from './png.js';
+import { drawAxes } from './axes.js';
+import { drawText } from './font.js';
 
 export interface DriftMapPeaks {
   timeS: ArrayLike<number>;
@@ -55,7 +57,7 @@ export function renderDriftMap(peaks: DriftMapPeaks, motion: Motion | null, opts
   const tr = extent(ts, tb && tb.length > 1 ? [tb[0], tb[tb.length - 1]] : [0, 1]);
   const [t0, t1] = opts.tRange ?? tr;
   const [y0, y1] = opts.yRange ?? extent(ys, ys.length ? [ys[0], ys[0] + 1] : [0, 1]);
-  const margin = { l: 10, r: 10, t: 10, b: 10 };
+  const margin = { l: 80, r: 15, t: 50, b: 60 };
   const px = (t: number) => margin.l + ((t - t0) / Math.max(1e-9, t1 - t0)) * (W - margin.l - margin.r);
   // Depth grows upwards, as along the probe.
   const py = (y: number) => H - margin.b - ((y - y0) / Math.max(1e-9, y1 - y0)) * (H - margin.t - margin.b);
@@ -82,6 +84,9 @@ export function renderDriftMap(peaks: DriftMapPeaks, motion: Motion | null, opts
       }
     });
   }
+  const area = { left: margin.l, top: margin.t, right: W - margin.r, bottom: H - margin.b };
+  drawAxes(canvas, area, { lo: t0, hi: t1, label: 'time (s)', px }, { lo: y0, hi: y1, label: 'depth (um)', py });
+  drawText(canvas, motion ? 'peaks by amplitude (dark = large), estimated motion as lines' : 'peaks by amplitude (dark = large)', margin.l, 6, [40, 40, 40], 2);
   return canvas;
 }
 
