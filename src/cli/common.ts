@@ -13,6 +13,7 @@ export interface RecordingCliOptions {
   offset?: number;
   gain?: number;
   probe?: string;
+  imro?: string;
 }
 
 export async function openRecordingFromCli(input: string, o: RecordingCliOptions): Promise<Recording> {
@@ -25,6 +26,7 @@ export async function openRecordingFromCli(input: string, o: RecordingCliOptions
     byteOffset: o.offset,
     gainToUv: o.gain,
     probe: o.probe,
+    imro: o.imro,
   });
   return rec;
 }

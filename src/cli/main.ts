@@ -18,7 +18,8 @@ export function addRecordingOptions(cmd: Command): Command {
     .addOption(new Option('--dtype <type>', 'raw binary: sample type (int16, uint16, int32, float32, ...)'))
     .addOption(new Option('--offset <bytes>', 'raw binary: header bytes before the samples').argParser(parseNonNegativeInt))
     .addOption(new Option('--gain <uV>', 'raw binary: µV per bit').argParser(parsePositiveFloat))
-    .addOption(new Option('--probe <file>', 'probe file to attach (probeinterface .json, .prb, Kilosort chanMap .mat)'));
+    .addOption(new Option('--probe <file>', 'probe file to attach (probeinterface .json, .prb, Kilosort chanMap .mat, Neuropixels .imro)'))
+    .addOption(new Option('--imro <file>', 'with a Neuropixels catalogue .json as --probe: the IMRO table of the recorded sites'));
 }
 
 export function parsePositiveInt(v: string): number {

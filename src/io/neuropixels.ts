@@ -120,6 +120,25 @@ export function probeFromImro(table: ImroTable, partNumber: string, savedChannel
 }
 
 /**
+ * The recorded sites of a catalogue probe (probeinterface's Neuropixels JSONs list every electrode):
+ * contact i of the result is the site of IMRO entry i, wired to recording channel i.
+ * Catalogue contact ids are 'e<electrode>' (one shank) or 's<shank>e<electrode>'.
+ */
+export function selectSitesFromImro(catalogue: Probe, table: ImroTable, where = 'probe'): Probe {
+  const index = new Map(catalogue.contactIds.map((id, i) => [id, i]));
+  const multiShank = catalogue.contactIds.some((id) => id.startsWith('s'));
+  const contacts = table.entries.map((e) => {
+    const id = multiShank ? `s${e.shank}e${e.electrode}` : `e${e.electrode}`;
+    const k = index.get(id);
+    if (k === undefined) {
+      throw new Error(`${where}: the imro table records electrode ${e.electrode} on shank ${e.shank} (contact '${id}'), which this probe does not have: use the catalogue file of the probe model in the recording's .meta`);
+    }
+    return k;
+  });
+  return catalogue.subset(contacts, contacts.map((_, i) => i));
+}
+
+/**
  * Parses SpikeGLX's ~snsGeomMap '(part,nShanks,shankSep,shankWidth)(s:x:z:used)...' into a probe
  * with one contact per saved AP channel (x offset by shank × shankSep).
  */

@@ -57,8 +57,10 @@ export interface OpenRecordingOptions {
   gainToUv?: number;
   /** Folder of HDF5 filter plugins (compiled for h5wasm) for compressed HDF5 files; also $HDF5_PLUGIN_PATH. */
   hdf5PluginPath?: string;
-  /** Probe file (probeinterface .json, .prb, Kilosort chanMap .mat) to attach. */
+  /** Probe file (probeinterface .json, .prb, Kilosort chanMap .mat, Neuropixels .imro) to attach. */
   probe?: string;
+  /** With a Neuropixels catalogue .json as probe: the .imro table of the recorded sites. */
+  imro?: string;
   reporter?: Reporter;
 }
 
@@ -204,7 +206,7 @@ export async function openRecording(p: string, opts: OpenRecordingOptions = {}):
   const rec = await openByFormat(p, format, opts);
   if (opts.probe) {
     const m = await import('./probefile.js');
-    return m.attachProbe(rec, m.readProbeFile(opts.probe), { where: opts.probe });
+    return m.attachProbe(rec, m.readProbeFile(opts.probe, { imro: opts.imro }), { where: opts.probe });
   }
   return rec;
 }

@@ -2,6 +2,7 @@
  * Probe files by extension (probeinterface .json, .prb, Kilosort chanMap .mat) and attaching a
  * probe to a recording with its wiring checked against the recording's channels.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Probe, ProbeGroup } from '../core/probe.js';
 import type { Recording } from '../core/recording.js';
@@ -9,9 +10,25 @@ import { ChannelSliceRecording } from '../core/recordingtools.js';
 import { readKilosortChanMap } from './matlab.js';
 import { readPrb } from './prb.js';
 import { readProbeInterfaceJson } from './probeinterface.js';
+import { parseImroTable, probeFromImro, selectSitesFromImro } from './neuropixels.js';
 
-/** Reads a probe file, choosing the format from its extension. */
-export function readProbeFile(file: string): ProbeGroup {
+export interface ReadProbeOptions {
+  /** An IMRO table (.imro file) selecting the recorded sites of a Neuropixels catalogue probe. */
+  imro?: string;
+}
+
+/**
+ * Reads a probe file, choosing the format from its extension. A Neuropixels .imro table alone gives
+ * the recorded sites from the built-in geometry of its probe type; with opts.imro, the sites are
+ * picked from the catalogue probe in `file` instead.
+ */
+export function readProbeFile(file: string, opts: ReadProbeOptions = {}): ProbeGroup {
+  if (opts.imro) {
+    const group = readProbeFile(file);
+    if (group.probes.length !== 1) throw new Error(`${file}: --imro needs a file with one probe, found ${group.probes.length}`);
+    const table = parseImroTable(fs.readFileSync(opts.imro, 'utf8'), opts.imro);
+    return new ProbeGroup([selectSitesFromImro(group.probes[0], table, `${file} with ${opts.imro}`)]);
+  }
   const ext = path.extname(file).toLowerCase();
   switch (ext) {
     case '.json':
@@ -20,10 +37,14 @@ export function readProbeFile(file: string): ProbeGroup {
       return readPrb(file);
     case '.mat':
       return readKilosortChanMap(file);
-    case '.imro':
-      throw new Error(
-        `${file}: an IMRO table lists which Neuropixels electrodes were recorded but not the probe itself: open the SpikeGLX recording (its .meta holds the table), or give a probeinterface .json`,
-      );
+    case '.imro': {
+      const table = parseImroTable(fs.readFileSync(file, 'utf8'), file);
+      const probe = probeFromImro(table, '');
+      if (!probe) {
+        throw new Error(`${file}: Neuropixels probe type ${table.probeType} has no built-in geometry: give its probeinterface catalogue .json with --probe and this table with --imro`);
+      }
+      return new ProbeGroup([probe]);
+    }
     default:
       throw new Error(
         `${file}: unknown probe file type '${ext || '(no extension)'}': use a probeinterface .json, a .prb file or a Kilosort channel map .mat`,
