@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openRecording, listStreams, detectFormat, FORMAT_NAMES } from '../src/io/open.js';
+import { openRecording, listStreams, detectFormat, FORMAT_NAMES, resolveRecordingPath } from '../src/io/open.js';
 import { datasetDir, realDir, tempDir } from './helpers/paths.js';
 
 test('detectFormat recognises each lab format sample', () => {
@@ -60,5 +60,21 @@ test('openRecording: shared ground-truth dataset folder and its SpikeInterface r
     const rec = await openRecording(p);
     assert.equal(rec.numChannels, kw.num_channels);
     assert.equal(rec.samplingFrequency, kw.sampling_frequency);
+  }
+});
+
+test('a folder holding one recording file stands for it; several are listed', async () => {
+  const nwbDir = realDir('nwb_ecephys_tutorial');
+  assert.equal(path.basename(resolveRecordingPath(nwbDir)), 'ecephys_tutorial_v2.5.0.nwb');
+  assert.equal(path.basename(resolveRecordingPath(realDir('axona_raw'))), 'axona_raw.bin');
+  const rec = await openRecording(nwbDir);
+  assert.equal(rec.numChannels, 4);
+  const dir = tempDir();
+  try {
+    fs.symlinkSync(path.join(nwbDir, 'ecephys_tutorial_v2.5.0.nwb'), path.join(dir, 'a.nwb'));
+    fs.symlinkSync(path.join(realDir('spike2_smr'), 'File_spike2_1.smr'), path.join(dir, 'b.smr'));
+    assert.throws(() => resolveRecordingPath(dir), /holds several recordings \(a\.nwb, b\.smr\): pass one of them/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -90,8 +90,17 @@ export function infoCommand(program: Command): void {
       .argument('<recording>', 'recording file or folder (any supported format)')
       .option('--json', 'print JSON'),
   ).action(async (input: string, o: RecordingCliOptions & { json?: boolean }) => {
-    const streams = await listStreams(input).catch(() => []);
-    const rec = await openRecordingFromCli(input, o);
+    const streams = await listStreams(input, { format: o.format }).catch(() => []);
+    let rec: Recording;
+    try {
+      rec = await openRecordingFromCli(input, o);
+    } catch (e) {
+      // A multi-stream file opened without --stream: listing its streams is the useful answer.
+      if (o.stream || streams.length < 2) throw e;
+      out(o.json ? JSON.stringify({ path: input, streams }, null, 2) : `${input}: ${streams.length} streams; choose one with --stream`);
+      if (!o.json) for (const s of streams) out(`  ${s.name}: ${Number.isFinite(s.numChannels) ? `${s.numChannels} ch @ ${s.samplingFrequency} Hz` : s.note ?? ''}${s.available === false ? ' (unavailable)' : ''}`);
+      return;
+    }
     const info = describeRecording(rec, input);
     if (o.json) {
       out(JSON.stringify({ ...info, streams }, null, 2));

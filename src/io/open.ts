@@ -190,9 +190,39 @@ async function openByFormat(p: string, format: string, opts: OpenRecordingOption
   }
 }
 
+/**
+ * A folder that is not itself a recording but holds exactly one recording file (an .nwb, a .brw, an
+ * .smr, ...) stands for that file; with several, the error lists them. Other paths are returned as given.
+ */
+export function resolveRecordingPath(p: string): string {
+  const st = exists(p);
+  if (!st || !st.isDirectory() || detectFormat(p) !== null) return p;
+  const found: string[] = [];
+  for (const name of fs.readdirSync(p).sort()) {
+    const f = path.join(p, name);
+    if (!fs.statSync(f).isFile()) continue;
+    try {
+      if (detectFormat(f) !== null && detectUnsupported(f) === null) found.push(f);
+    } catch {
+      // Unreadable or unrelated files are not candidates.
+    }
+  }
+  if (found.length === 1) return found[0];
+  // Header and data files of one recording (Axona .set + .bin): the data file is the largest.
+  const stem = (f: string) => path.basename(f).replace(/\.[^.]*$/, '');
+  if (found.length > 1 && found.every((f) => stem(f) === stem(found[0]) && detectFormat(f) === detectFormat(found[0]))) {
+    return found.reduce((a, b) => (fs.statSync(b).size > fs.statSync(a).size ? b : a));
+  }
+  if (found.length > 1) {
+    throw new Error(`${p}: the folder holds several recordings (${found.map((f) => path.basename(f)).join(', ')}): pass one of them`);
+  }
+  return p;
+}
+
 /** Opens any supported recording; see FORMAT_NAMES. */
-export async function openRecording(p: string, opts: OpenRecordingOptions = {}): Promise<Recording> {
-  if (!exists(p)) throw new Error(`${p}: not found`);
+export async function openRecording(given: string, opts: OpenRecordingOptions = {}): Promise<Recording> {
+  if (!exists(given)) throw new Error(`${given}: not found`);
+  const p = opts.format ? given : resolveRecordingPath(given);
   let format = opts.format;
   if (!format) {
     if (opts.channels !== undefined || opts.dtype !== undefined) format = 'raw';
@@ -212,7 +242,8 @@ export async function openRecording(p: string, opts: OpenRecordingOptions = {}):
 }
 
 /** Streams of a multi-stream recording (SpikeGLX, Open Ephys, NSx, HDF5 formats); one entry otherwise. */
-export async function listStreams(p: string, opts: { format?: string } = {}): Promise<StreamInfo[]> {
+export async function listStreams(given: string, opts: { format?: string } = {}): Promise<StreamInfo[]> {
+  const p = opts.format ? given : resolveRecordingPath(given);
   const format = opts.format ?? detectFormat(p);
   switch (format) {
     case 'spikeglx':
