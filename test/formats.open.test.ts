@@ -78,3 +78,18 @@ test('a folder holding one recording file stands for it; several are listed', as
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a raw folder (info.json + one .raw per trial) opens as one segment per file', async () => {
+  const dir = realDir('locust_tetrode_raw');
+  assert.equal(detectFormat(dir), 'raw-folder');
+  const rec = await openRecording(dir);
+  assert.equal(rec.numSegments, 2);
+  assert.equal(rec.samplingFrequency, 15000);
+  assert.equal(rec.numChannels, 4);
+  // 3,452,384 bytes per file / (4 channels × 2 bytes).
+  assert.equal(rec.getNumSamples(0), 431548);
+  const bytes = fs.readFileSync(path.join(dir, 'locust_trial_02.raw'));
+  const t = 1000;
+  const expected = [0, 1, 2, 3].map((c) => bytes.readInt16LE((t * 4 + c) * 2));
+  assert.deepEqual(Array.from(rec.getTraces({ segment: 1, start: t, end: t + 1 })), expected);
+});

@@ -21,11 +21,13 @@ import { isAxona, openAxona } from './axona.js';
 import { isPlexon, openPlexon, plexonStreams, readPlexonHeader } from './plexon.js';
 import { isSpike2, openSpike2, spike2Streams } from './spike2.js';
 import { isSpikeGadgets, openSpikeGadgets } from './spikegadgets.js';
+import { isRawFolder, openRawFolder } from './rawfolder.js';
 
 export const FORMAT_NAMES = [
   'spikeinterface',
   'dataset',
   'raw',
+  'raw-folder',
   'spikeglx',
   'openephys',
   'openephys-legacy',
@@ -92,6 +94,7 @@ export function detectFormat(p: string): RecordingFormat | null {
     if (names.some((n) => n.endsWith('.continuous'))) return 'openephys-legacy';
     if (isSpikeGlx(p)) return 'spikeglx';
     if (isOpenEphysBinary(p)) return 'openephys';
+    if (isRawFolder(p)) return 'raw-folder';
     return null;
   }
   // Axona's .bin has a .set beside it; checked before SpikeGLX's .bin + .meta.
@@ -150,6 +153,8 @@ function openRaw(p: string, opts: OpenRecordingOptions): BinaryRecording {
 async function openByFormat(p: string, format: string, opts: OpenRecordingOptions): Promise<Recording> {
   const reporter = opts.reporter ?? silentReporter;
   switch (format) {
+    case 'raw-folder':
+      return openRawFolder(p);
     case 'raw':
       return openRaw(p, opts);
     case 'spikeglx':
