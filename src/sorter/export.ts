@@ -7,6 +7,7 @@
  * samples of the raw file that params.py points at (segments are concatenated, as Phy has one timeline).
  */
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import type { Recording } from '../core/recording.js';
 import { ChannelSliceRecording } from '../core/recordingtools.js';
 import type { DType } from '../core/dtypes.js';
@@ -180,7 +181,7 @@ function unitsFigure(recording: Recording, result: SortResult, phy: PhyData): Ui
     unitIds: result.sorting.unitIds,
     labels: result.sorting.properties.get('KSLabel') as string[] | undefined,
     counts: result.sorting.countSpikes(),
-  });
+  }, {}, (raw) => zlib.deflateSync(raw));
 }
 
 function distance(locations: Float64Array | null, a: number, b: number): number {

@@ -3,7 +3,7 @@
  * dark), with the estimated motion drawn as lines (one per window, centred on the window depth).
  */
 import type { Motion } from '../motion/motion.js';
-import { RgbaCanvas, encodePng } from './png.js';
+import { RgbaCanvas, ZlibDeflate, encodePng } from './png.js';
 import { drawAxes } from './axes.js';
 import { drawText } from './font.js';
 
@@ -91,6 +91,6 @@ export function renderDriftMap(peaks: DriftMapPeaks, motion: Motion | null, opts
 }
 
 /** PNG bytes of the drift map (write them with writeFileAtomic). */
-export function driftMapPng(peaks: DriftMapPeaks, motion: Motion | null, opts: DriftMapOptions = {}): Uint8Array {
-  return encodePng(renderDriftMap(peaks, motion, opts));
+export function driftMapPng(peaks: DriftMapPeaks, motion: Motion | null, opts: DriftMapOptions = {}, deflate?: ZlibDeflate): Uint8Array {
+  return encodePng(renderDriftMap(peaks, motion, opts), deflate);
 }

@@ -80,8 +80,11 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** PNG bytes (8-bit RGBA, no filtering) of a canvas. */
-export function encodePng(canvas: RgbaCanvas): Uint8Array {
+/** Turns raw bytes into a zlib stream; Node callers pass zlib.deflateSync for files ~20× smaller. */
+export type ZlibDeflate = (raw: Uint8Array) => Uint8Array;
+
+/** PNG bytes (8-bit RGBA, no filtering) of a canvas; stored (uncompressed) deflate unless `deflate` is given. */
+export function encodePng(canvas: RgbaCanvas, deflate: ZlibDeflate = zlibStored): Uint8Array {
   const { width, height, data } = canvas;
   const raw = new Uint8Array(height * (1 + width * 4));
   for (let y = 0; y < height; y++) raw.set(data.subarray(y * width * 4, (y + 1) * width * 4), y * (1 + width * 4) + 1);
@@ -90,7 +93,7 @@ export function encodePng(canvas: RgbaCanvas): Uint8Array {
   dv.setUint32(0, width);
   dv.setUint32(4, height);
   ihdr.set([8, 6, 0, 0, 0], 8);
-  const parts = [Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), chunk('IHDR', ihdr), chunk('IDAT', zlibStored(raw)), chunk('IEND', new Uint8Array(0))];
+  const parts = [Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), chunk('IHDR', ihdr), chunk('IDAT', deflate(raw)), chunk('IEND', new Uint8Array(0))];
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
   for (const p of parts) {

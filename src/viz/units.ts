@@ -3,7 +3,7 @@
  * they sit on the probe (Phy's waveform view), so a person can judge the units at a glance.
  * Green = labelled good, orange = mua; the panel title is the unit id.
  */
-import { RgbaCanvas, encodePng } from './png.js';
+import { RgbaCanvas, ZlibDeflate, encodePng } from './png.js';
 import { drawText, textWidth } from './font.js';
 
 export interface UnitPanelInput {
@@ -85,8 +85,8 @@ export function renderUnitPanels(inp: UnitPanelInput, opts: UnitPanelOptions = {
   return canvas;
 }
 
-export function unitPanelsPng(inp: UnitPanelInput, opts: UnitPanelOptions = {}): Uint8Array {
-  return encodePng(renderUnitPanels(inp, opts));
+export function unitPanelsPng(inp: UnitPanelInput, opts: UnitPanelOptions = {}, deflate?: ZlibDeflate): Uint8Array {
+  return encodePng(renderUnitPanels(inp, opts), deflate);
 }
 
 function nearestChannels(locations: Float64Array, peak: number, nc: number, k: number): number[] {
