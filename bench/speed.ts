@@ -5,6 +5,7 @@
  *   npm run bench:speed                      the full matrix: 32, 64, 128, 384 channels × 30, 120, 600 s
  *   node dist/bench/speed.js --channels 384 --durations 30,600
  *   node dist/bench/speed.js --quick         32 and 384 channels × 30 s
+ *   node dist/bench/speed.js --quick --params '{"execution":{"cacheTraces":"off"}}'   sorter parameter overrides
  *
  * Recordings are generated once into a cache folder (SpikeInterface binary folders, int16), so each
  * sort reads a real file as a user's would. Every sort runs in its own process so its peak RSS is its own.
@@ -23,6 +24,8 @@ interface RunResult {
   channels: number;
   durationS: number;
   seconds: number;
+  /** CPU seconds of the sort process, all threads (user + system). */
+  cpuSeconds?: number;
   peakRssMb: number;
   stageSeconds: Record<string, number>;
   units: number;
@@ -58,23 +61,26 @@ async function ensureRecording(channels: number, durationS: number): Promise<str
 }
 
 /** Child mode: sort one folder and print a JSON line with timings and peak RSS. */
-async function child(dir: string): Promise<void> {
+async function child(dir: string, paramsJson: string | undefined): Promise<void> {
   const { measureRun } = await import('../src/exec/memory.js');
   const { readSpikeInterfaceFolder } = await import('../src/io/siFolder.js');
   const { sort } = await import('../src/sorter/sort.js');
   const { installBestKernels } = await import('../src/kernels/wasmnode.js');
   installBestKernels();
   const rec = readSpikeInterfaceFolder(dir);
-  const m = await measureRun(() => sort(rec, {}));
+  const params = paramsJson ? JSON.parse(paramsJson) : undefined;
+  const cpu0 = process.cpuUsage();
+  const m = await measureRun(() => sort(rec, { params }));
+  const cpu = process.cpuUsage(cpu0);
   const s = m.result.summary as unknown as { stageSeconds: Record<string, number>; numUnits: number; io?: { passes?: number; bytesRead?: number } };
   process.stdout.write(
-    JSON.stringify({ seconds: m.seconds, peakRssMb: m.peakRssMB, stageSeconds: s.stageSeconds, units: s.numUnits, passes: s.io?.passes, bytesRead: s.io?.bytesRead }) + '\n',
+    JSON.stringify({ seconds: m.seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMb: m.peakRssMB, stageSeconds: s.stageSeconds, units: s.numUnits, passes: s.io?.passes, bytesRead: s.io?.bytesRead }) + '\n',
   );
 }
 
-function runChild(dir: string): Omit<RunResult, 'channels' | 'durationS'> {
+function runChild(dir: string, paramsJson: string | undefined): Omit<RunResult, 'channels' | 'durationS'> {
   const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, [self, '--child', dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [self, '--child', dir, ...(paramsJson ? [paramsJson] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`sorting ${dir} failed:\n${r.stderr}`);
   const line = r.stdout.trim().split('\n').pop()!;
   return JSON.parse(line);
@@ -82,7 +88,7 @@ function runChild(dir: string): Omit<RunResult, 'channels' | 'durationS'> {
 
 function table(rows: RunResult[]): string {
   const stages = [...new Set(rows.flatMap((r) => Object.keys(r.stageSeconds)))];
-  const head = ['channels', 'duration s', 'units', 'total s', '× real time', 'peak RSS MB', 'passes', ...stages.map((s) => `${s} s`)];
+  const head = ['channels', 'duration s', 'units', 'total s', 'cpu s', '× real time', 'peak RSS MB', 'passes', ...stages.map((s) => `${s} s`)];
   const lines = [head.join(' | '), head.map(() => '---').join(' | ')];
   for (const r of rows) {
     lines.push(
@@ -91,6 +97,7 @@ function table(rows: RunResult[]): string {
         r.durationS,
         r.units,
         r.seconds.toFixed(1),
+        r.cpuSeconds?.toFixed(1) ?? '-',
         (r.durationS / r.seconds).toFixed(1),
         r.peakRssMb.toFixed(0),
         r.passes ?? '-',
@@ -123,7 +130,16 @@ function scaling(rows: RunResult[]): string {
 }
 
 async function main(args: string[]): Promise<void> {
-  if (args[0] === '--child') return child(args[1]);
+  if (args[0] === '--child') return child(args[1], args[2]);
+  const pi = args.indexOf('--params');
+  const paramsJson = pi >= 0 ? args[pi + 1] : undefined;
+  if (pi >= 0) {
+    try {
+      JSON.parse(paramsJson ?? '');
+    } catch {
+      throw new Error(`--params: expected a JSON object of sorter parameter overrides, e.g. '{"execution":{"cacheTraces":"off"}}', got ${paramsJson}`);
+    }
+  }
   const quick = args.includes('--quick');
   const channels = parseList(args, '--channels', quick ? [32, 384] : [32, 64, 128, 384]);
   const durations = parseList(args, '--durations', quick ? [30] : [30, 120, 600]);
@@ -132,10 +148,10 @@ async function main(args: string[]): Promise<void> {
     for (const d of durations) {
       const dir = await ensureRecording(c, d);
       process.stderr.write(`sorting ${c} ch × ${d} s...\n`);
-      rows.push({ channels: c, durationS: d, ...runChild(dir) });
+      rows.push({ channels: c, durationS: d, ...runChild(dir, paramsJson) });
     }
   }
-  process.stdout.write(`\nspikeforge speed (${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'cpu'}; SPIKEFORGE_KERNELS=${process.env.SPIKEFORGE_KERNELS ?? 'auto'})\n\n`);
+  process.stdout.write(`\nspikeforge speed (${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'cpu'}; SPIKEFORGE_KERNELS=${process.env.SPIKEFORGE_KERNELS ?? 'auto'}${paramsJson ? `; params ${paramsJson}` : ''})\n\n`);
   process.stdout.write(table(rows) + '\n\n' + scaling(rows) + '\n');
 }
 

@@ -88,3 +88,4 @@ export * from './motion/outputs.js';
 export * from './viz/png.js';
 export * from './viz/driftmap.js';
 export type { SortDebug } from './sorter/sort.js';
+export * from './exec/tracecache.js';

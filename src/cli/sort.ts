@@ -1,7 +1,7 @@
 /** `spikeforge sort <recording> --out <dir>`: the native sorter, writing a Phy folder and sorting_summary.json. */
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { addRecordingOptions } from './main.js';
+import { addRecordingOptions, parsePositiveInt } from './main.js';
 import { cliReporter, openRecordingFromCli, out, RecordingCliOptions } from './common.js';
 import { sort } from '../sorter/sort.js';
 import { writeSortOutput } from '../sorter/export.js';
@@ -13,6 +13,7 @@ interface SortCliOptions extends RecordingCliOptions {
   set: string[];
   overwrite?: boolean;
   seed: string;
+  jobs?: number;
   quiet?: boolean;
   verbose?: boolean;
 }
@@ -74,6 +75,7 @@ export function sortCommand(program: Command): void {
       .option('--list-params', 'print every sorter parameter with its default, valid range and meaning, then exit')
       .option('--overwrite', 'replace an existing output folder')
       .option('--seed <n>', 'random seed (results are deterministic for a seed)', '0')
+      .option('--jobs <n>', 'worker threads for the passes over the recording (default: all cores; results do not depend on it)', parsePositiveInt)
       .option('--quiet', 'only warnings and the result')
       .option('--verbose', 'debug messages'),
   ).action(async (input: string | undefined, o: SortCliOptions & { listParams?: boolean }) => {
@@ -87,7 +89,7 @@ export function sortCommand(program: Command): void {
     const reporter = cliReporter({ quiet: o.quiet, verbose: o.verbose });
     const recording = await openRecordingFromCli(input, o);
     const t0 = performance.now();
-    const result = await sort(recording, { params, reporter, seed: Number(o.seed) });
+    const result = await sort(recording, { params, reporter, seed: Number(o.seed), jobs: o.jobs });
     await writeSortOutput(o.out, recording, result, { overwrite: o.overwrite, reporter });
     const s = result.summary;
     const seconds = (performance.now() - t0) / 1000;

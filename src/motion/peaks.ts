@@ -58,7 +58,7 @@ export function detectMotionPeaks(recording: Recording, opts: MotionPeakOptions 
     const end = Math.min(ns, b + margin);
     const uv = recording.getTraces({ segment: seg, start, end, scaled: true }) as Float32Array;
     const norm = new Float32Array(uv.length);
-    for (let i = 0; i < uv.length; i++) norm[i] = uv[i] * scale[i % nc];
+    for (let i = 0; i < uv.length; i += nc) for (let c = 0; c < nc; c++) norm[i + c] = uv[i + c] * scale[c];
     const nt = end - start;
     const p = detectPeaks(norm, nt, nc, a - start, b - start, start, {
       threshold: opts.thresholdSigma ?? 5,

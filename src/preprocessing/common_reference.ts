@@ -70,22 +70,31 @@ export class CommonReferenceRecording extends Recording {
     const nr = read.length;
     const nt = end - start;
     const nc = channels.length;
-    const out = new Float32Array(nt * nc);
-    const refs = new Map<Int32Array, Float32Array>();
-    const median = (this.options.operator ?? 'median') === 'median';
+    // One reference per distinct set (a single one for 'global'), stored time-major so the
+    // subtraction below walks x and out row by row instead of one strided column at a time.
+    const refIndex = new Int32Array(nc);
+    const sets: Int32Array[] = [];
     channels.forEach((c, j) => {
-      const set = this.sets[c];
-      let ref = refs.get(set);
-      if (!ref) {
-        ref = new Float32Array(nt);
-        const local = Int32Array.from(set, (o) => col.get(o)!);
-        if (median) getKernels().medianAcrossChannels(x, nr, local, ref, 1, 0);
-        else meanAcrossChannels(x, nr, local, ref);
-        refs.set(set, ref);
-      }
-      const src = col.get(c)!;
-      for (let t = 0; t < nt; t++) out[t * nc + j] = x[t * nr + src] - ref[t];
+      let r = sets.indexOf(this.sets[c]);
+      if (r < 0) r = sets.push(this.sets[c]) - 1;
+      refIndex[j] = r;
     });
+    const nref = sets.length;
+    const refs = new Float32Array(nt * nref);
+    const median = (this.options.operator ?? 'median') === 'median';
+    sets.forEach((set, r) => {
+      const local = Int32Array.from(set, (o) => col.get(o)!);
+      if (median) getKernels().medianAcrossChannels(x, nr, local, refs, nref, r);
+      else meanAcrossChannels(x, nr, local, refs, nref, r);
+    });
+    const srcIndex = Int32Array.from(channels, (c) => col.get(c)!);
+    const out = new Float32Array(nt * nc);
+    for (let t = 0; t < nt; t++) {
+      const xo = t * nr;
+      const oo = t * nc;
+      const ro = t * nref;
+      for (let j = 0; j < nc; j++) out[oo + j] = x[xo + srcIndex[j]] - refs[ro + refIndex[j]];
+    }
     return out;
   }
 
@@ -99,12 +108,12 @@ export class CommonReferenceRecording extends Recording {
   }
 }
 
-function meanAcrossChannels(x: Float32Array, nc: number, subset: Int32Array, out: Float32Array): void {
+function meanAcrossChannels(x: Float32Array, nc: number, subset: Int32Array, out: Float32Array, outStride: number, outOffset: number): void {
   const nt = x.length / nc;
   for (let t = 0; t < nt; t++) {
     let s = 0;
     for (const c of subset) s += x[t * nc + c];
-    out[t] = s / subset.length;
+    out[t * outStride + outOffset] = s / subset.length;
   }
 }
 

@@ -78,6 +78,14 @@ export const SORTER_PARAMS = {
     maxShiftMs: { default: 0.2, min: 0, max: 1, meaning: 'Templates are aligned within ±this before comparing.' },
     candidateCosine: { default: 0.8, min: 0, max: 1, meaning: 'Only unit pairs with template cosine similarity above this are tested for merging.' },
     maxSpikesPerUnit: { default: 300, min: 20, max: 100000, meaning: 'Spikes per unit read to build templates and test merges.' },
+    postMergeScore: {
+      default: 4, min: 0, max: 50,
+      meaning: 'After matching, two similar units are merged when the dip z-score of their matched spikes (PC features, axis between the units) is below this: the split criterion (clustering.splitScore), so a pair the splitter would keep together is merged. 0 disables.',
+    },
+    postMergeViolationRatio: {
+      default: 0.3, min: 0, max: 10,
+      meaning: 'A post-matching merge is vetoed when the two trains coincide within postprocessing.refractoryMs more than this fraction of what two independent neurons would (a split neuron keeps its refractory period).',
+    },
   },
   matching: {
     thresholdSigma: { default: 4, min: 2, max: 50, meaning: 'Residual peaks beyond this (noise sd) are candidates for a template fit.' },
@@ -109,12 +117,32 @@ export const SORTER_PARAMS = {
     refractoryMs: { default: 1.5, min: 0.2, max: 10, meaning: 'Refractory period for contamination estimates.' },
     censoredMs: { default: 0.25, min: 0, max: 2, meaning: 'Censored period (no spikes possible after deduplication).' },
     goodContamination: { default: 0.1, min: 0, max: 1, meaning: "Units with estimated contamination below this are labelled 'good', others 'mua'." },
-    satelliteMs: { default: 1.0, min: 0, max: 5, meaning: 'Window for time-locking between units (satellite test below).' },
+    satelliteMs: {
+      default: 1.5, min: 0, max: 5,
+      meaning: 'Window for time-locking between units (echo test below): echoes of a large spike fall up to ~1 ms after it (its repolarisation left in the residual, far channels), with a spread; the test compares with chance in the same window, so a wider window costs sensitivity, not false echoes.',
+    },
+    echoExcess: {
+      default: 3, min: 1, max: 1000,
+      meaning: 'A weaker unit whose spikes coincide (within ±satelliteMs) with a stronger unit more than this many times as often as chance (rate × 2 × window), plus 3, is echo-locked to it: the excess spikes at the cross-correlogram peak are echoes of the large spike (far-channel footprint or residual) and are removed. Independent neurons coincide at chance.',
+    },
     satelliteFraction: {
-      default: 0.5, min: 0, max: 1,
-      meaning: 'A unit with at least this fraction of its spikes within ±satelliteMs of a stronger unit is an echo of it (far-channel footprint or residual) and is removed; 1 disables. Independent neurons coincide only by chance (rate × 2 × window, a few per cent).',
+      default: 0.9, min: 0, max: 1,
+      meaning: 'A unit with at least this fraction of echo spikes (see echoExcess) is removed entirely; below it only its echo spikes are removed, so a real small unit that also caught echoes keeps its own spikes. 1 disables the echo test.',
     },
     minSpikes: { default: 5, min: 0, max: 1e6, meaning: 'Units with fewer matched spikes are removed.' },
+  },
+  execution: {
+    cacheTraces: {
+      default: 'auto',
+      choices: ['auto', 'on', 'off'],
+      meaning: "Write the preprocessed traces once to a temporary file that every later pass reads, instead of recomputing the filter, reference and drift correction on each pass. 'auto' = on when there is preprocessing to save and the temporary folder has twice the room (int16: 2 bytes per sample and channel).",
+    },
+    cacheDtype: {
+      default: 'int16',
+      choices: ['int16', 'float32'],
+      meaning: 'Sample type of the trace cache: int16 steps of 1/64 noise sd (rounding error ~1/220 sd; clips beyond 512 sd), or float32 (exact, twice the size).',
+    },
+    tempDir: { default: '', meaning: 'Folder for the trace cache (empty: the system temporary folder). Removed at the end of the sort, also on error.' },
   },
 } as const satisfies Record<string, Record<string, ParamSpec>>;
 

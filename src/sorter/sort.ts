@@ -10,7 +10,8 @@ import { Sorting } from '../core/sorting.js';
 import { Reporter, silentReporter } from '../exec/reporter.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { commonReference } from '../preprocessing/common_reference.js';
-import { highpassFilter } from '../preprocessing/filter.js';
+import { FilterRecording, highpassFilter } from '../preprocessing/filter.js';
+import { DTYPE_BYTES } from '../core/dtypes.js';
 import { computeMotion } from '../motion/compute.js';
 import { correctMotion } from '../motion/correct.js';
 import { isDriftSignificant, DriftDecision } from '../motion/detectdrift.js';
@@ -18,7 +19,8 @@ import type { Motion } from '../motion/motion.js';
 import type { MotionPeaks } from '../motion/peaks.js';
 import { VERSION } from '../version.js';
 import { recursiveSplit } from '../sortingcomponents/clustering.js';
-import { findSatelliteUnits, labelUnits, removeDuplicateSpikes } from '../sortingcomponents/curation.js';
+import { findEchoSpikes, labelUnits, removeDuplicateSpikes } from '../sortingcomponents/curation.js';
+import { findPostMerges } from '../sortingcomponents/postmerge.js';
 import type { Polarity } from '../sortingcomponents/detection.js';
 import { prepareTemplates, SparseTemplate } from '../sortingcomponents/matching.js';
 import { matchRecording, MatchedRecording } from '../sortingcomponents/matchpass.js';
@@ -26,8 +28,9 @@ import { channelDistance, channelNeighbourhoods, fallbackLocations } from '../so
 import { estimateNoiseMad } from '../sortingcomponents/noise.js';
 import { DetectionSetup, detectAndSample, learnPrototype, PeakSample, Prototype } from '../sortingcomponents/peakpass.js';
 import { buildTemplates, Cluster } from '../sortingcomponents/templatebuild.js';
-import type { NormalizedSource } from '../sortingcomponents/traces.js';
+import type { NormalizedSource, ReadCounter } from '../sortingcomponents/traces.js';
 import { resolveSorterParams, SorterParamOverrides, SorterParams } from './params.js';
+import { cacheTraces, decideTraceCache, TraceCache, TraceCacheDtype, TraceCacheMode } from '../exec/tracecache.js';
 
 export interface SortOptions {
   params?: SorterParamOverrides;
@@ -37,6 +40,8 @@ export interface SortOptions {
   seed?: number;
   /** Filled with intermediate results (clusters, merge groups) for diagnostics and benchmarks. */
   debug?: SortDebug;
+  /** Worker threads for the passes over the recording (default: all cores). The result does not depend on it. */
+  jobs?: number;
 }
 
 export interface SortDebug {
@@ -68,6 +73,17 @@ export interface SortingSummary {
   motion: { estimated: boolean; corrected: boolean; rangeUm: number | null; reason: string };
   warnings: string[];
   units: SortedUnit[];
+  /** Sequential passes over the whole recording, and bytes read from the input file (sampled chunks and margins included). */
+  io: { passes: number; bytesRead: number; cache?: TraceCacheSummary | null };
+}
+
+/** The temporary copy of the preprocessed traces that the passes read (execution.cacheTraces). */
+export interface TraceCacheSummary {
+  dtype: TraceCacheDtype;
+  bytesWritten: number;
+  /** Bytes the passes read back from it. */
+  bytesRead: number;
+  clippedSamples: number;
 }
 
 /** The estimated motion and the peaks it came from (for motion.npz and the drift map). */
@@ -107,63 +123,99 @@ export async function sort(recording: Recording, options: SortOptions = {}): Pro
     timings[name] = (performance.now() - t0) / 1000;
     return out;
   };
+  const stageAsync = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    reporter.log('info', `${name}...`);
+    const out = await fn();
+    timings[name] = (performance.now() - t0) / 1000;
+    return out;
+  };
+  const jobs = options.jobs;
+  const counter: ReadCounter = { frames: 0, reads: 0 };
+  let passes = 0;
 
   const warnings = stage('check input', () => checkInput(recording));
   for (const w of warnings) reporter.log('warn', w);
   const filtered = stage('preprocess', () => preprocess(recording, params));
-  const drift = stage('motion', () => estimateDrift(filtered, params, reporter));
-  if (drift) reporter.log('info', drift.decision.reason);
-  const rec = drift?.corrected ? correctMotion(filtered, drift.motion, { sigmaUm: params.motion.sigmaUm }) : filtered;
-  const noise = stage('noise levels', () => estimateNoiseMad(rec, { numChunks: params.preprocessing.noiseChunks, chunkSamples: Math.round(rec.samplingFrequency), seed }));
-  const scale = Float32Array.from(noise, (s) => (s > 0 ? 1 / s : 0));
-  const dead = [...noise].filter((s) => !(s > 0)).length;
-  if (dead === rec.numChannels) throw new Error('every channel is constant (zero noise): the recording holds no signal to sort');
-  if (dead) warnings.push(`${dead} channel(s) are constant and are ignored`);
-  const src: NormalizedSource = { recording: rec, scale };
-  const locations = rec.hasProbe() ? rec.getChannelLocations() : fallbackLocations(rec.numChannels);
-  const setup = makeDetectionSetup(rec, params, locations);
+  // Motion estimation and every later pass read the preprocessed traces from one temporary copy
+  // instead of recomputing the filter and reference on each pass. Its int16 step needs only a rough
+  // noise level (a quarter of a second from each of 4 chunks); the sort's noise is measured on the cache.
+  const roughNoise = () => stage('noise for cache', () => estimateNoiseMad(filtered, { numChunks: 4, chunkSamples: Math.round(filtered.samplingFrequency / 4), seed }));
+  const cache = await maybeCacheTraces(recording, filtered, roughNoise, params, jobs, reporter, stageAsync);
+  const cacheCounter: ReadCounter = { frames: 0, reads: 0 };
+  if (cache?.clippedSamples) warnings.push(`${cache.clippedSamples} samples beyond ±512 noise sd were clipped in the int16 trace cache: set execution.cacheDtype = float32 to keep them`);
+  let built: ReturnType<typeof buildTemplates>;
+  let matched: MatchedRecording;
+  let proto: Prototype;
+  let setup: DetectionSetup;
+  let locations: Float64Array;
+  let drift: SortMotion | null;
+  let scale: Float32Array;
+  try {
+    const base = cache?.recording ?? filtered;
+    drift = stage('motion', () => estimateDrift(base, params, reporter));
+    if (drift) reporter.log('info', drift.decision.reason);
+    const work = drift?.corrected ? correctMotion(base, drift.motion, { sigmaUm: params.motion.sigmaUm }) : base;
+    const noise = stage('noise levels', () => estimateNoiseMad(work, { numChunks: params.preprocessing.noiseChunks, chunkSamples: Math.round(work.samplingFrequency), seed }));
+    scale = Float32Array.from(noise, (s) => (s > 0 ? 1 / s : 0));
+    const dead = [...noise].filter((s) => !(s > 0)).length;
+    if (dead === work.numChannels) throw new Error('every channel is constant (zero noise): the recording holds no signal to sort');
+    if (dead) warnings.push(`${dead} channel(s) are constant and are ignored`);
+    const src: NormalizedSource = cache ? { recording: work, scale, counter: cacheCounter } : { recording: work, scale, counter };
+    const rec = work;
+    locations = rec.hasProbe() ? rec.getChannelLocations() : fallbackLocations(rec.numChannels);
+    setup = makeDetectionSetup(rec, params, locations);
 
-  const proto = stage('learn prototype', () => learnPrototype(src, setup, {
-    threshold: params.detection.rawThresholdSigma,
-    numComponents: params.features.numPcs,
-    maxPeaks: params.features.maxPeaksForPca,
-    numChunks: 10,
-    seed,
-  }));
-  if (proto.numPeaksUsed === 0) warnings.push('no spike crossed the detection threshold in the sampled chunks: the recording may hold no spikes');
-  const peaks = stage('detect peaks', () => detectAndSample(src, setup, proto, {
-    threshold: params.detection.thresholdSigma,
-    matchedFilter: params.detection.matchedFilter,
-    maxPerChannel: params.clustering.maxPeaksPerChannel,
-    maxNeighbours: params.features.maxNeighbours,
-    seed,
-  }, reporter));
-  const clusters = stage('cluster', () => clusterPeaks(peaks, params, reporter));
-  const near = (a: number, b: number) => channelDistance(locations, a, b) <= params.features.neighbourRadiusUm;
-  const built = stage('templates', () => buildTemplates(src, clusters, {
-    nBefore: setup.nBefore,
-    length: setup.length,
-    maxShift: Math.round((params.merging.maxShiftMs * rec.samplingFrequency) / 1000),
-    maxSpikesPerUnit: params.merging.maxSpikesPerUnit,
-    candidateCosine: params.merging.candidateCosine,
-    mergeScore: params.merging.mergeScore,
-    maxSeparation: params.merging.maxSeparation,
-    amplitudeMin: params.matching.amplitudeMin,
-    amplitudeMax: params.matching.amplitudeMax,
-    scaleCosine: params.merging.scaleCosine,
-    sparsityRatio: params.matching.sparsityRatio,
-    polarity: setup.polarity,
-    chunkSamples: setup.chunkSamples,
-    neighbours: setup.featureNeighbours,
-    templateNeighbours: channelNeighbourhoods(locations, params.matching.templateRadiusUm, params.matching.templateMaxChannels),
-    sparsityNoiseSigma: params.matching.sparsityNoiseSigma,
-    near,
-    seed,
-  }));
-  reporter.log('info', `${clusters.length} clusters, ${built.merges} merges, ${built.templates.length} templates`);
-  if (options.debug) Object.assign(options.debug, { clusters, members: built.members });
-  const matched = stage('match', () => runMatching(src, built.templates, setup, proto, params, locations, reporter));
-  const cur = stage('curate', () => curate(matched, built.templates, rec, params));
+    proto = stage('learn prototype', () => learnPrototype(src, setup, {
+      threshold: params.detection.rawThresholdSigma,
+      numComponents: params.features.numPcs,
+      maxPeaks: params.features.maxPeaksForPca,
+      numChunks: 10,
+      seed,
+    }));
+    if (proto.numPeaksUsed === 0) warnings.push('no spike crossed the detection threshold in the sampled chunks: the recording may hold no spikes');
+    passes++;
+    const peaks = await stageAsync('detect peaks', () => detectAndSample(src, setup, proto, {
+      threshold: params.detection.thresholdSigma,
+      matchedFilter: params.detection.matchedFilter,
+      maxPerChannel: params.clustering.maxPeaksPerChannel,
+      maxNeighbours: params.features.maxNeighbours,
+      seed,
+      jobs,
+    }, reporter));
+    const clusters = stage('cluster', () => clusterPeaks(peaks, params, reporter));
+    const near = (a: number, b: number) => channelDistance(locations, a, b) <= params.features.neighbourRadiusUm;
+    passes += 2; // snippets for merging, then for the final templates
+    built = stage('templates', () => buildTemplates(src, clusters, {
+      nBefore: setup.nBefore,
+      length: setup.length,
+      maxShift: Math.round((params.merging.maxShiftMs * rec.samplingFrequency) / 1000),
+      maxSpikesPerUnit: params.merging.maxSpikesPerUnit,
+      candidateCosine: params.merging.candidateCosine,
+      mergeScore: params.merging.mergeScore,
+      maxSeparation: params.merging.maxSeparation,
+      amplitudeMin: params.matching.amplitudeMin,
+      amplitudeMax: params.matching.amplitudeMax,
+      scaleCosine: params.merging.scaleCosine,
+      sparsityRatio: params.matching.sparsityRatio,
+      polarity: setup.polarity,
+      chunkSamples: setup.chunkSamples,
+      neighbours: setup.featureNeighbours,
+      templateNeighbours: channelNeighbourhoods(locations, params.matching.templateRadiusUm, params.matching.templateMaxChannels),
+      sparsityNoiseSigma: params.matching.sparsityNoiseSigma,
+      near,
+      seed,
+    }));
+    reporter.log('info', `${clusters.length} clusters, ${built.merges} merges, ${built.templates.length} templates`);
+    if (options.debug) Object.assign(options.debug, { clusters, members: built.members });
+    passes++;
+    matched = await stageAsync('match', () => runMatching(src, built.templates, setup, proto, params, locations, reporter, jobs));
+  } finally {
+    cache?.dispose();
+  }
+  // What the sort ran on, as a lazy chain over the input (the cache is gone).
+  const rec = drift?.corrected ? correctMotion(filtered, drift.motion, { sigmaUm: params.motion.sigmaUm }) : filtered;
+  const cur = stage('curate', () => curate(matched, built.templates, rec, params, locations, proto.basis.numComponents, reporter));
 
   const units: SortedUnit[] = cur.keptUnits.map((u, i) => {
     const t = built.templates[u];
@@ -189,6 +241,13 @@ export async function sort(recording: Recording, options: SortOptions = {}): Pro
       : { estimated: false, corrected: false, rangeUm: null, reason: motionSkipReason(filtered, params) },
     warnings,
     units,
+    io: {
+      // With a cache, the input is read by one pass (writing the cache); the other passes read the cache.
+      ...ioSummary(recording, filtered, cache ? { frames: rec.getTotalSamples(), reads: cache.chunks } : counter, cache ? 1 : passes + (drift ? 1 : 0), params, cache ? 4 * Math.min(Math.round(rec.samplingFrequency / 4), rec.getNumSamples(0)) : noiseFrames(rec, params, drift !== null)),
+      cache: cache
+        ? { dtype: cache.dtype, bytesWritten: cache.bytesWritten, bytesRead: cacheCounter.frames * rec.numChannels * (cache.dtype === 'int16' ? 2 : 4), clippedSamples: cache.clippedSamples }
+        : null,
+    },
   };
   if (units.length === 0) warnings.push('no units were found');
   if (options.outDir) writeFileAtomic(path.join(options.outDir, 'sorting_summary.json'), JSON.stringify(summary, null, 1));
@@ -264,6 +323,27 @@ function preprocess(rec: Recording, params: SorterParams): Recording {
   return out;
 }
 
+/** Writes the preprocessed traces to a temporary cache when execution.cacheTraces asks for it (see decideTraceCache). */
+async function maybeCacheTraces(
+  input: Recording,
+  rec: Recording,
+  noise: () => Float32Array,
+  params: SorterParams,
+  jobs: number | undefined,
+  reporter: Reporter,
+  stageAsync: <T>(name: string, fn: () => Promise<T>) => Promise<T>,
+): Promise<TraceCache | null> {
+  const ex = params.execution;
+  const dtype = ex.cacheDtype as TraceCacheDtype;
+  const tempDir = ex.tempDir || undefined;
+  // Detection, the two snippet passes and matching read the whole recording.
+  const decision = decideTraceCache(ex.cacheTraces as TraceCacheMode, input, rec, 4, dtype, tempDir);
+  reporter.log('debug', `trace cache: ${decision.reason}`);
+  if (!decision.cache) return null;
+  const noiseSd = noise();
+  return stageAsync('cache traces', () => cacheTraces(rec, { noiseSd, dtype, tempDir, jobs, reporter }));
+}
+
 function makeDetectionSetup(rec: Recording, params: SorterParams, locations: Float64Array): DetectionSetup {
   const fs = rec.samplingFrequency;
   const nBefore = Math.round((params.features.msBefore * fs) / 1000);
@@ -307,7 +387,7 @@ function clusterPeaks(peaks: PeakSample, params: SorterParams, reporter: Reporte
   return out;
 }
 
-function runMatching(src: NormalizedSource, templates: SparseTemplate[], setup: DetectionSetup, proto: Prototype, params: SorterParams, locations: Float64Array, reporter: Reporter): MatchedRecording {
+function runMatching(src: NormalizedSource, templates: SparseTemplate[], setup: DetectionSetup, proto: Prototype, params: SorterParams, locations: Float64Array, reporter: Reporter, jobs: number | undefined): Promise<MatchedRecording> {
   const nc = src.recording.numChannels;
   const prepared = prepareTemplates(templates, setup.length, params.matching.upsample, nc, setup.polarity);
   // A residual peak on channel c is tried against every template that has c among its channels.
@@ -333,16 +413,45 @@ function runMatching(src: NormalizedSource, templates: SparseTemplate[], setup: 
     locations,
     basis: proto.basis,
     pcChannels: params.features.maxNeighbours,
-  }, setup.chunkSamples, reporter);
+  }, setup.chunkSamples, reporter, jobs);
 }
 
-function curate(m: MatchedRecording, templates: SparseTemplate[], rec: Recording, params: SorterParams) {
+/** Frames read outside the normalised-trace reads: noise chunks, and the motion pass when drift was estimated. */
+function noiseFrames(rec: Recording, params: SorterParams, motion: boolean): number {
+  const second = Math.round(rec.samplingFrequency);
+  const chunk = (n: number) => n * Math.min(second, rec.getNumSamples(0));
+  return chunk(params.preprocessing.noiseChunks) + (motion ? chunk(10) + rec.getTotalSamples() : 0);
+}
+
+/**
+ * Bytes read from the input: frames requested by the sorter's passes, plus the high-pass filter's
+ * margins on each read, times the input's bytes per frame.
+ */
+function ioSummary(input: Recording, pre: Recording, counter: ReadCounter, passes: number, params: SorterParams, extraFrames: number): { passes: number; bytesRead: number } {
+  const filterMargin = pre instanceof FilterRecording ? pre.margin : findFilterMargin(pre);
+  const frameBytes = input.numChannels * DTYPE_BYTES[input.dtype];
+  const extraReads = params.preprocessing.noiseChunks;
+  const frames = counter.frames + extraFrames + 2 * filterMargin * (counter.reads + extraReads);
+  return { passes, bytesRead: frames * frameBytes };
+}
+
+function findFilterMargin(rec: Recording): number {
+  let r: unknown = rec;
+  while (r && typeof r === 'object') {
+    if (r instanceof FilterRecording) return r.margin;
+    r = (r as { parent?: unknown }).parent;
+  }
+  return 0;
+}
+
+function curate(matched: MatchedRecording, templates: SparseTemplate[], rec: Recording, params: SorterParams, locations: Float64Array, numComponents: number, reporter: Reporter) {
   const fs = rec.samplingFrequency;
   const numTemplates = templates.length;
-  const keepIdx = removeDuplicateSpikes(m, Math.round((params.postprocessing.duplicateMs * fs) / 1000));
+  const m = mergeMatchedUnits(matched, templates, rec, params, locations, numComponents, reporter);
+  const deduped = removeDuplicateSpikes(m, Math.round((params.postprocessing.duplicateMs * fs) / 1000));
+  const { keepIdx, satellites } = removeEchoes(m, deduped, templates, rec, params);
   const counts = new Int32Array(numTemplates);
   for (const i of keepIdx) counts[m.unit[i]]++;
-  const satellites = findSatellites(m, keepIdx, templates, fs, params);
   const keptUnits: number[] = [];
   const remap = new Int32Array(numTemplates).fill(-1);
   for (let u = 0; u < numTemplates; u++) {
@@ -380,18 +489,51 @@ function curate(m: MatchedRecording, templates: SparseTemplate[], rec: Recording
   return { keptUnits, segment, sample, unit, amplitude, positions, pcFeatures, labels, counts: finalCounts };
 }
 
-/** Satellite units (see findSatelliteUnits), judged on the deduplicated spikes; strength is the template's peak in noise units. */
-function findSatellites(m: MatchedRecording, keepIdx: Int32Array, templates: SparseTemplate[], fs: number, params: SorterParams): Set<number> {
-  if (params.postprocessing.satelliteFraction >= 1) return new Set();
-  const idx = Array.from(keepIdx).sort((a, b) => m.segment[a] - m.segment[b] || m.sample[a] - m.sample[b]);
+/** Relabels the spikes of units that the post-matching merge joins (see findPostMerges); duplicates are removed afterwards. */
+function mergeMatchedUnits(m: MatchedRecording, templates: SparseTemplate[], rec: Recording, params: SorterParams, locations: Float64Array, numComponents: number, reporter: Reporter): MatchedRecording {
+  const mg = params.merging;
+  const pp = params.postprocessing;
+  if (mg.postMergeScore <= 0 || templates.length < 2) return m;
+  const fs = rec.samplingFrequency;
+  const { target, merges } = findPostMerges(m, templates, {
+    numComponents,
+    pcChannels: params.features.maxNeighbours,
+    maxShift: Math.round((mg.maxShiftMs * fs) / 1000),
+    candidateCosine: mg.candidateCosine,
+    mergeScore: mg.postMergeScore,
+    maxSeparation: mg.maxSeparation,
+    amplitudeMin: params.matching.amplitudeMin,
+    amplitudeMax: params.matching.amplitudeMax,
+    scaleCosine: mg.scaleCosine,
+    maxSpikesPerUnit: 4 * mg.maxSpikesPerUnit,
+    refractorySamples: (pp.refractoryMs * fs) / 1000,
+    censoredSamples: (pp.duplicateMs * fs) / 1000,
+    segmentSamples: Array.from({ length: rec.numSegments }, (_, s) => rec.getNumSamples(s)),
+    maxCrossViolationRatio: mg.postMergeViolationRatio,
+    near: (a, b) => channelDistance(locations, a, b) <= params.features.neighbourRadiusUm,
+  });
+  for (const d of merges) reporter.log('debug', `post-match merge ${d.a}+${d.b}: dip ${d.score.toFixed(2)}, separation ${d.separation.toFixed(2)}, cosine ${d.cosine.toFixed(3)}, cross violations ${d.crossViolations} (chance ${d.expectedViolations.toFixed(1)})`);
+  if (!merges.length) return m;
+  return { ...m, unit: Int32Array.from(m.unit, (u) => target[u]) };
+}
+
+/**
+ * Echo spikes and units (see findEchoSpikes), judged on the deduplicated spikes; strength is the
+ * template's peak in noise units. Returns the spikes kept and the units that were all echoes.
+ */
+function removeEchoes(m: MatchedRecording, deduped: Int32Array, templates: SparseTemplate[], rec: Recording, params: SorterParams): { keepIdx: Int32Array; satellites: Set<number> } {
+  const pp = params.postprocessing;
+  if (pp.satelliteFraction >= 1) return { keepIdx: deduped, satellites: new Set() };
+  const idx = Array.from(deduped).sort((a, b) => m.segment[a] - m.segment[b] || m.sample[a] - m.sample[b]);
   const strength = templates.map((t) => t.data.reduce((mx, v) => Math.max(mx, Math.abs(v)), 0));
-  return findSatelliteUnits(
+  const { echo, echoUnits } = findEchoSpikes(
     { segment: Int32Array.from(idx, (i) => m.segment[i]), sample: Float64Array.from(idx, (i) => m.sample[i]), unit: Int32Array.from(idx, (i) => m.unit[i]), amplitude: new Float32Array(0) },
     templates.length,
     strength,
-    (params.postprocessing.satelliteMs * fs) / 1000,
-    params.postprocessing.satelliteFraction,
+    { windowSamples: (pp.satelliteMs * rec.samplingFrequency) / 1000, totalSamples: rec.getTotalSamples(), excessFactor: pp.echoExcess, unitFraction: pp.satelliteFraction },
   );
+  const kept = idx.filter((_, k) => !echo[k]).sort((a, b) => a - b);
+  return { keepIdx: Int32Array.from(kept), satellites: echoUnits };
 }
 
 function templateCenter(t: SparseTemplate, locations: Float64Array): [number, number] {

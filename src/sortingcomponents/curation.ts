@@ -1,6 +1,6 @@
 /**
- * Final clean-up of matched spikes: duplicates within a unit, satellite units (echoes of a larger
- * unit), and good/mua labels from refractory-period contamination.
+ * Final clean-up of matched spikes: duplicates within a unit, echo spikes and units (a larger
+ * unit's spikes fitted again by a small template), and good/mua labels from refractory-period contamination.
  */
 import { contaminationFromViolations, isiViolations } from '../qualitymetrics/isi.js';
 
@@ -63,37 +63,108 @@ export function labelUnits(
   });
 }
 
+export interface EchoOptions {
+  /** Spikes of two units within ±this many samples coincide. */
+  windowSamples: number;
+  /** Samples in the recording (all segments): sets the chance rate of coincidence. */
+  totalSamples: number;
+  /** A pair is echo-locked when its coincidences exceed this many times chance (plus 3). */
+  excessFactor: number;
+  /** A unit whose echo spikes reach this fraction of its spikes is removed entirely. */
+  unitFraction: number;
+}
+
+export interface EchoResult {
+  /** Per spike of the list: 1 when it lies in the cross-correlogram peak of a pair that is echo-locked. */
+  echo: Uint8Array;
+  /** Units made (almost) only of echoes. */
+  echoUnits: Set<number>;
+}
+
 /**
- * Units whose spikes are mostly time-locked to a stronger unit's spikes: the echoes of a large
- * spike (its footprint on far channels, or what its template leaves in the residual) fitted by a
- * template of their own. Independent neurons coincide within ±w only by chance (rate × 2w, a few
- * per cent), so a unit with at least `minFraction` of its spikes within ±`windowSamples` of one
- * stronger unit is an echo of it. Spikes must be sorted by (segment, sample); cost is linear in
- * spikes × local spike density.
+ * Echo spikes: spikes of a weaker unit that coincide with spikes of a stronger unit far more often
+ * than chance. A large spike's far-channel footprint, or what its template leaves in the residual,
+ * is fitted by a small template at a fixed lag; those fits belong to the large spike, not to a
+ * neuron. Independent neurons coincide at chance (n_u × n_v × (2w+1) / T), so only pairs at
+ * `excessFactor` × chance count, and only the spikes at their correlogram peak are dropped (see
+ * echoPeak): a real small unit that also caught echoes keeps its own spikes, while a unit that is
+ * (almost) all echoes is removed.
+ * Spikes must be sorted by (segment, sample).
  */
-export function findSatelliteUnits(s: SpikeList, numUnits: number, strength: ArrayLike<number>, windowSamples: number, minFraction: number): Set<number> {
+export function findEchoSpikes(s: SpikeList, numUnits: number, strength: ArrayLike<number>, opts: EchoOptions): EchoResult {
+  const n = s.sample.length;
   const counts = new Int32Array(numUnits);
   for (const u of s.unit) counts[u]++;
-  // coincident.get(u * numUnits + v): spikes of u with at least one spike of v within the window.
-  const coincident = new Map<number, number>();
-  const seen = new Set<number>();
+  const echo = new Uint8Array(n);
+  // Echoes inflate a unit's spike count, and with it the chance level of its other pairs: repeat on
+  // the spikes left until no pair is newly echo-locked (a unit may echo several large units).
+  for (let pass = 0; pass < 5; pass++) {
+    if (flagEchoPass(s, numUnits, strength, opts, echo) === 0) break;
+  }
+  const echoCounts = new Int32Array(numUnits);
+  for (let i = 0; i < n; i++) if (echo[i]) echoCounts[s.unit[i]]++;
+  const echoUnits = new Set<number>();
+  for (let u = 0; u < numUnits; u++) if (counts[u] > 0 && echoCounts[u] >= opts.unitFraction * counts[u]) echoUnits.add(u);
+  return { echo, echoUnits };
+}
+
+/** One pass over the spikes not yet flagged: flags the spikes of echo-locked pairs, returns how many. */
+function flagEchoPass(s: SpikeList, numUnits: number, strength: ArrayLike<number>, opts: EchoOptions, echo: Uint8Array): number {
+  const n = s.sample.length;
+  const counts = new Int32Array(numUnits);
+  for (let i = 0; i < n; i++) if (!echo[i]) counts[s.unit[i]]++;
+  // Per pair (key u * numUnits + v) of u and a stronger unit v.
+  const pairSpikes = new Map<number, { spike: number; lag: number }[]>();
+  // Every (u spike, stronger v spike) pair within the window, with its lag: the cross-correlogram.
   let lo = 0;
-  for (let i = 0; i < s.sample.length; i++) {
-    while (lo < i && (s.segment[lo] !== s.segment[i] || s.sample[i] - s.sample[lo] > windowSamples)) lo++;
-    seen.clear();
+  const w = opts.windowSamples;
+  for (let i = 0; i < n; i++) {
+    while (lo < i && (s.segment[lo] !== s.segment[i] || s.sample[i] - s.sample[lo] > w)) lo++;
+    if (echo[i]) continue;
     const u = s.unit[i];
-    for (let j = lo; j < s.sample.length && s.segment[j] === s.segment[i] && s.sample[j] - s.sample[i] <= windowSamples; j++) {
+    for (let j = lo; j < n && s.segment[j] === s.segment[i] && s.sample[j] - s.sample[i] <= w; j++) {
       const v = s.unit[j];
-      if (v === u || seen.has(v) || !(strength[v] > strength[u])) continue;
-      seen.add(v);
+      if (echo[j] || v === u || !(strength[v] > strength[u])) continue;
       const key = u * numUnits + v;
-      coincident.set(key, (coincident.get(key) ?? 0) + 1);
+      const hit = { spike: i, lag: s.sample[i] - s.sample[j] };
+      const list = pairSpikes.get(key);
+      if (list) list.push(hit);
+      else pairSpikes.set(key, [hit]);
     }
   }
-  const out = new Set<number>();
-  for (const [key, c] of coincident) {
+  // Independent trains give n_u × n_v × (2w + 1) / T pairs within the window.
+  const chanceWindow = (2 * w + 1) / Math.max(1, opts.totalSamples);
+  let flagged = 0;
+  for (const [key, list] of pairSpikes) {
     const u = Math.floor(key / numUnits);
-    if (c >= minFraction * counts[u]) out.add(u);
+    const v = key % numUnits;
+    const chance = counts[u] * counts[v] * chanceWindow;
+    if (list.length <= opts.excessFactor * chance + 3) continue;
+    for (const i of echoPeak(list, list.length - chance)) {
+      if (!echo[i]) flagged++;
+      echo[i] = 1;
+    }
   }
-  return out;
+  return flagged;
+}
+
+/**
+ * The echoes of an echo-locked pair: the excess over chance sits at the lag where the large spike
+ * leaves its echo (a peak of the cross-correlogram), while chance coincidences spread over the whole
+ * window. The spikes in the shortest lag interval holding `excess` of them are the echoes; a real
+ * unit keeps its chance coincidences elsewhere in the window.
+ */
+export function echoPeak(hits: { spike: number; lag: number }[], excess: number): number[] {
+  const k = Math.min(hits.length, Math.max(1, Math.ceil(excess)));
+  const sorted = [...hits].sort((a, b) => a.lag - b.lag);
+  let best = 0;
+  for (let i = 1; i + k <= sorted.length; i++) {
+    if (sorted[i + k - 1].lag - sorted[i].lag < sorted[best + k - 1].lag - sorted[best].lag) best = i;
+  }
+  // Spikes at the interval's end lags belong to it too (echoes at one exact lag tie).
+  let lo = best;
+  let hi = best + k;
+  while (lo > 0 && sorted[lo - 1].lag === sorted[best].lag) lo--;
+  while (hi < sorted.length && sorted[hi].lag === sorted[best + k - 1].lag) hi++;
+  return sorted.slice(lo, hi).map((h) => h.spike);
 }

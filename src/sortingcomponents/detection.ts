@@ -4,6 +4,8 @@
  * output. Pure functions over one trace window; the pass over the recording lives in the pipeline.
  */
 
+import { getKernels } from '../kernels/registry.js';
+
 export type Polarity = 'negative' | 'positive' | 'both';
 
 export interface Peaks {
@@ -104,17 +106,15 @@ export function matchedFilter(
   const nc = numChannels;
   const len = prototype.length;
   const out = new Float32Array(data.length);
-  const acc = new Float64Array(nc);
-  for (let t = peakIndex; t < numSamples - (len - peakIndex); t++) {
-    acc.fill(0);
-    const base = (t - peakIndex) * nc;
-    for (let k = 0; k < len; k++) {
-      const h = prototype[k];
-      const row = base + k * nc;
-      for (let c = 0; c < nc; c++) acc[c] += h * data[row + c];
-    }
-    const o = t * nc;
-    for (let c = 0; c < nc; c++) out[o + c] = acc[c] * scale[c];
+  // Rows peakIndex .. numSamples - (len - peakIndex) - 1 are scored; the correlation kernel ('valid',
+  // through the kernel registry: WASM SIMD when available) writes row t' = t - peakIndex of them in place.
+  const nOut = numSamples - len;
+  if (nOut <= 0) return out;
+  const rows = out.subarray(peakIndex * nc, (peakIndex + nOut + 1) * nc);
+  getKernels().correlateChannels(data.subarray(0, numSamples * nc), nc, prototype, len, rows);
+  rows.fill(0, nOut * nc); // the last 'valid' row is beyond the scored range (kept 0 as before)
+  for (let i = 0; i < nOut * nc; i += nc) {
+    for (let c = 0; c < nc; c++) rows[i + c] *= scale[c];
   }
   return out;
 }

@@ -1,7 +1,10 @@
 /** The matching pass: every chunk (with margins) is peeled with the templates; results are concatenated in time order. */
+import type { Recording } from '../core/recording.js';
+import type { TraceChunk } from '../exec/chunks.js';
+import { runChunks } from '../exec/executor.js';
 import type { Reporter } from '../exec/reporter.js';
-import { MatchOptions, MatchTemplate, matchWindow } from './matching.js';
-import { NormalizedSource, chunkRanges, readNormalized } from './traces.js';
+import { MatchOptions, MatchTemplate, MatchedSpikes, matchWindow } from './matching.js';
+import { NormalizedSource, readNormalized } from './traces.js';
 
 export interface MatchedRecording {
   segment: Int32Array;
@@ -13,21 +16,46 @@ export interface MatchedRecording {
   pcFeatures: Float32Array;
 }
 
-export function matchRecording(src: NormalizedSource, templates: MatchTemplate[], opts: MatchOptions, chunkSamples: number, reporter: Reporter): MatchedRecording {
-  const rec = src.recording;
-  const margin = 3 * (opts.length + opts.maxShift + 2);
-  const jobs: [number, number, number][] = [];
-  for (let s = 0; s < rec.numSegments; s++) for (const [a, b] of chunkRanges(rec.getNumSamples(s), chunkSamples)) jobs.push([s, a, b]);
-  const parts: { seg: number; m: ReturnType<typeof matchWindow> }[] = [];
-  reporter.begin('template matching', jobs.length);
-  jobs.forEach(([seg, start, end], j) => {
-    const win = readNormalized(src, seg, start, end, margin);
-    const m = templates.length ? matchWindow(win.data, win.numSamples, win.numChannels, win.firstSample, margin, margin + (end - start), templates, opts) : null;
-    if (m) parts.push({ seg, m });
-    reporter.progress(j + 1);
-  });
-  reporter.end();
-  const cat = <T extends Float64Array | Float32Array | Int32Array>(pick: (m: ReturnType<typeof matchWindow>) => T, make: (n: number) => T): T => {
+interface MatchTaskArgs {
+  scale: Float32Array;
+  templates: MatchTemplate[];
+  opts: MatchOptions;
+}
+
+/** Samples read on each side of a matching chunk. */
+export function matchMargin(opts: MatchOptions): number {
+  return 3 * (opts.length + opts.maxShift + 2);
+}
+
+/** runChunks task (any thread): peels one chunk and reports the spikes whose time falls inside it. */
+export function matchChunkTask(recording: Recording, chunk: TraceChunk, args: MatchTaskArgs): { m: MatchedSpikes; framesRead: number } {
+  const margin = matchMargin(args.opts);
+  const win = readNormalized({ recording, scale: args.scale }, chunk.segment, chunk.start, chunk.end, margin);
+  const m = matchWindow(win.data, win.numSamples, win.numChannels, win.firstSample, margin, margin + (chunk.end - chunk.start), args.templates, args.opts);
+  return { m, framesRead: win.framesRead };
+}
+
+/** The matching pass on `jobs` threads (default: all cores); chunks are concatenated in order, so the output does not depend on jobs. */
+export async function matchRecording(src: NormalizedSource, templates: MatchTemplate[], opts: MatchOptions, chunkSamples: number, reporter: Reporter, jobs?: number): Promise<MatchedRecording> {
+  const parts: { seg: number; m: MatchedSpikes }[] = [];
+  if (templates.length) {
+    await runChunks<{ m: MatchedSpikes; framesRead: number }>({
+      recording: src.recording,
+      label: 'template matching',
+      chunkSize: chunkSamples,
+      jobs,
+      reporter,
+      task: { module: import.meta.url, exportName: 'matchChunkTask', init: null, args: { scale: src.scale, templates, opts } satisfies MatchTaskArgs },
+      onResult: (chunk, r) => {
+        if (src.counter) {
+          src.counter.frames += r.framesRead;
+          src.counter.reads++;
+        }
+        parts.push({ seg: chunk.segment, m: r.m });
+      },
+    });
+  }
+  const cat = <T extends Float64Array | Float32Array | Int32Array>(pick: (m: MatchedSpikes) => T, make: (n: number) => T): T => {
     const out = make(parts.reduce((a, p) => a + pick(p.m).length, 0));
     let o = 0;
     for (const p of parts) {

@@ -4,12 +4,15 @@
  * the matched-filter output and keep a reservoir sample of each peak channel's peaks with their
  * neighbourhood PCA features for clustering.
  */
+import type { Recording } from '../core/recording.js';
+import type { TraceChunk } from '../exec/chunks.js';
+import { runChunks } from '../exec/executor.js';
 import type { Reporter } from '../exec/reporter.js';
-import { Polarity, detectPeaks, matchedFilter, polarityValue } from './detection.js';
+import { Polarity, detectPeaks, matchedFilter } from './detection.js';
 import { TemporalBasis, copyWaveform, learnTemporalBasis, projectSnippet } from './features.js';
-import { madSigma } from './noise.js';
+import { madSigmaInPlace } from './noise.js';
 import { seededRandom } from './random.js';
-import { NormalizedSource, chunkRanges, readNormalized } from './traces.js';
+import { NormalizedSource, readNormalized } from './traces.js';
 
 export interface DetectionSetup {
   polarity: Polarity;
@@ -118,15 +121,17 @@ function fallbackBasis(L: number, nBefore: number, k: number, fs: number): Tempo
 
 function matchedFilterNoise(src: NormalizedSource, windows: { seg: number; start: number; end: number }[], filter: Float32Array, peakIndex: number): Float32Array {
   const nc = src.recording.numChannels;
-  const vals: number[][] = Array.from({ length: nc }, () => []);
   const ones = new Float32Array(nc).fill(1);
-  for (const w of windows) {
+  const outs = windows.map((w) => {
     const win = readNormalized(src, w.seg, w.start, w.end, filter.length);
-    const y = matchedFilter(win.data, win.numSamples, nc, filter, peakIndex, ones);
-    for (let t = filter.length; t < win.numSamples - filter.length; t++) for (let c = 0; c < nc; c++) vals[c].push(y[t * nc + c]);
-  }
-  return Float32Array.from(vals, (v) => {
-    const s = madSigma(v);
+    return { y: matchedFilter(win.data, win.numSamples, nc, filter, peakIndex, ones), numSamples: win.numSamples };
+  });
+  const rows = outs.reduce((a, o) => a + Math.max(0, o.numSamples - 2 * filter.length), 0);
+  const v = new Float64Array(rows);
+  return Float32Array.from({ length: nc }, (_, c) => {
+    let n = 0;
+    for (const o of outs) for (let t = filter.length; t < o.numSamples - filter.length; t++) v[n++] = o.y[t * nc + c];
+    const s = madSigmaInPlace(v);
     return s > 0 ? 1 / s : 0;
   });
 }
@@ -142,51 +147,105 @@ export interface PeakSample {
   totalPeaks: Int32Array;
 }
 
-export function detectAndSample(
+export interface DetectPassOptions {
+  threshold: number;
+  matchedFilter: boolean;
+  maxPerChannel: number;
+  maxNeighbours: number;
+  seed: number;
+  /** Worker threads (default: all cores); results do not depend on it. */
+  jobs?: number;
+}
+
+/** Peaks of one chunk with the neighbourhood features of every one of them (count × featureDim). */
+export interface ChunkPeaks {
+  sample: Float64Array;
+  channel: Int32Array;
+  features: Float32Array;
+  framesRead: number;
+}
+
+interface DetectTaskArgs {
+  scale: Float32Array;
+  setup: DetectionSetup;
+  proto: Prototype;
+  opts: DetectPassOptions;
+}
+
+/** Samples read on each side of a detection chunk: a snippet plus the matched filter's reach. */
+export function detectMargin(setup: DetectionSetup, proto: Prototype): number {
+  return setup.length + proto.filter.length;
+}
+
+/** Detection and features on one chunk: the unit of work of the detection pass (any thread). */
+export function detectChunk(src: NormalizedSource, setup: DetectionSetup, proto: Prototype, opts: DetectPassOptions, seg: number, start: number, end: number): ChunkPeaks {
+  const nc = src.recording.numChannels;
+  const dim = opts.maxNeighbours * proto.basis.numComponents;
+  const margin = detectMargin(setup, proto);
+  const win = readNormalized(src, seg, start, end, margin);
+  const stat = opts.matchedFilter ? matchedFilter(win.data, win.numSamples, nc, proto.filter, proto.peakIndex, proto.filterScale) : win.data;
+  const peaks = detectPeaks(stat, win.numSamples, nc, margin, win.numSamples - margin, win.firstSample, {
+    threshold: opts.threshold,
+    exclusionSamples: setup.exclusionSamples,
+    dedupNeighbours: setup.dedupNeighbours,
+    polarity: setup.polarity,
+  });
+  const features = new Float32Array(peaks.sample.length * dim);
+  for (let i = 0; i < peaks.sample.length; i++) {
+    projectSnippet(win.data, nc, peaks.sample[i] - win.firstSample, setup.featureNeighbours[peaks.channel[i]], proto.basis, features, i * dim);
+  }
+  return { sample: peaks.sample, channel: peaks.channel, features, framesRead: win.framesRead };
+}
+
+/** runChunks task (worker side): the recording arrives rebuilt from its spec. */
+export function detectChunkTask(recording: Recording, chunk: TraceChunk, args: DetectTaskArgs): ChunkPeaks {
+  return detectChunk({ recording, scale: args.scale }, args.setup, args.proto, args.opts, chunk.segment, chunk.start, chunk.end);
+}
+
+/**
+ * The detection pass. Chunks run on `jobs` threads, but their peaks are sampled here in chunk
+ * order with one random stream, so the sample is the same for any number of jobs.
+ */
+export async function detectAndSample(
   src: NormalizedSource,
   setup: DetectionSetup,
   proto: Prototype,
-  opts: { threshold: number; matchedFilter: boolean; maxPerChannel: number; maxNeighbours: number; seed: number },
+  opts: DetectPassOptions,
   reporter: Reporter,
-): PeakSample {
+): Promise<PeakSample> {
   const rec = src.recording;
   const nc = rec.numChannels;
-  const k = proto.basis.numComponents;
-  const dim = opts.maxNeighbours * k;
+  const dim = opts.maxNeighbours * proto.basis.numComponents;
   const cap = opts.maxPerChannel;
   const res = Array.from({ length: nc }, () => ({ seg: new Int32Array(cap), sample: new Float64Array(cap), feat: new Float32Array(cap * dim), n: 0 }));
   const total = new Int32Array(nc);
   const rand = seededRandom(opts.seed);
-  const L = setup.length;
-  const margin = L + proto.filter.length;
-  const jobs: [number, number, number][] = [];
-  for (let s = 0; s < rec.numSegments; s++) for (const [a, b] of chunkRanges(rec.getNumSamples(s), setup.chunkSamples)) jobs.push([s, a, b]);
-  reporter.begin('detect peaks', jobs.length);
-  jobs.forEach(([seg, start, end], j) => {
-    const win = readNormalized(src, seg, start, end, margin);
-    const stat = opts.matchedFilter ? matchedFilter(win.data, win.numSamples, nc, proto.filter, proto.peakIndex, proto.filterScale) : win.data;
-    const peaks = detectPeaks(stat, win.numSamples, nc, margin, win.numSamples - margin, win.firstSample, {
-      threshold: opts.threshold,
-      exclusionSamples: setup.exclusionSamples,
-      dedupNeighbours: setup.dedupNeighbours,
-      polarity: setup.polarity,
-    });
-    for (let i = 0; i < peaks.sample.length; i++) {
-      const c = peaks.channel[i];
-      const r = res[c];
-      const seen = total[c]++;
-      // Reservoir sampling: every peak of the channel has the same chance to be kept.
-      const slot = r.n < cap ? r.n++ : Math.floor(rand() * (seen + 1));
-      if (slot >= cap) continue;
-      r.seg[slot] = seg;
-      r.sample[slot] = peaks.sample[i];
-      r.feat.fill(0, slot * dim, (slot + 1) * dim);
-      projectSnippet(win.data, nc, peaks.sample[i] - win.firstSample, setup.featureNeighbours[c], proto.basis, r.feat, slot * dim);
-    }
-    reporter.progress(j + 1);
+  const args: DetectTaskArgs = { scale: src.scale, setup, proto, opts };
+  await runChunks<ChunkPeaks>({
+    recording: rec,
+    label: 'detect peaks',
+    chunkSize: setup.chunkSamples,
+    jobs: opts.jobs,
+    reporter,
+    task: { module: import.meta.url, exportName: 'detectChunkTask', init: null, args },
+    onResult: (chunk, p) => {
+      if (src.counter) {
+        src.counter.frames += p.framesRead;
+        src.counter.reads++;
+      }
+      for (let i = 0; i < p.sample.length; i++) {
+        const c = p.channel[i];
+        const r = res[c];
+        const seen = total[c]++;
+        // Reservoir sampling: every peak of the channel has the same chance to be kept.
+        const slot = r.n < cap ? r.n++ : Math.floor(rand() * (seen + 1));
+        if (slot >= cap) continue;
+        r.seg[slot] = chunk.segment;
+        r.sample[slot] = p.sample[i];
+        r.feat.set(p.features.subarray(i * dim, (i + 1) * dim), slot * dim);
+      }
+    },
   });
-  reporter.end();
-  void polarityValue;
   return {
     segment: res.map((r) => r.seg.slice(0, r.n)),
     sample: res.map((r) => r.sample.slice(0, r.n)),

@@ -9,6 +9,8 @@ export interface NormalizedSource {
   recording: Recording;
   /** Per-channel factor from µV to noise units (1 / noise sd; 0 silences a dead channel). */
   scale: Float32Array;
+  /** When set, every read adds to it (main thread only: workers report their reads with their results). */
+  counter?: ReadCounter;
 }
 
 export interface TraceWindow {
@@ -18,6 +20,14 @@ export interface TraceWindow {
   numChannels: number;
   /** Segment sample index of data row 0 (may be negative: rows before 0 are zeros). */
   firstSample: number;
+  /** Frames actually read from the recording (the zero padding excluded), for I/O accounting. */
+  framesRead: number;
+}
+
+/** Frames read from the recording by a pass (summed over its windows), for the summary's I/O figures. */
+export interface ReadCounter {
+  frames: number;
+  reads: number;
 }
 
 export function readNormalized(src: NormalizedSource, segment: number, start: number, end: number, margin: number): TraceWindow {
@@ -38,7 +48,11 @@ export function readNormalized(src: NormalizedSource, segment: number, start: nu
       for (let c = 0; c < nc; c++) data[off + i + c] = raw[i + c] * scale[c];
     }
   }
-  return { data, numSamples: total, numChannels: nc, firstSample: first };
+  if (src.counter) {
+    src.counter.frames += Math.max(0, b - a);
+    src.counter.reads++;
+  }
+  return { data, numSamples: total, numChannels: nc, firstSample: first, framesRead: Math.max(0, b - a) };
 }
 
 /** [start, end) chunks covering a segment. */
