@@ -296,6 +296,7 @@ function depthSpanUm(rec: Recording): number {
 
 function motionSkipReason(rec: Recording, params: SorterParams): string {
   if (params.motion.correction === 'off') return 'motion correction is off (motion.correction = off)';
+  if (!rec.hasProbe()) return 'no probe geometry: no motion estimate';
   return `the probe spans ${depthSpanUm(rec).toFixed(0)} µm in depth (< motion.minSpanUm = ${params.motion.minSpanUm}): no motion estimate`;
 }
 
@@ -514,7 +515,25 @@ function mergeMatchedUnits(m: MatchedRecording, templates: SparseTemplate[], rec
   });
   for (const d of merges) reporter.log('debug', `post-match merge ${d.a}+${d.b}: dip ${d.score.toFixed(2)}, separation ${d.separation.toFixed(2)}, cosine ${d.cosine.toFixed(3)}, cross violations ${d.crossViolations} (chance ${d.expectedViolations.toFixed(1)})`);
   if (!merges.length) return m;
-  return { ...m, unit: Int32Array.from(m.unit, (u) => target[u]) };
+  return { ...m, unit: Int32Array.from(m.unit, (u) => target[u]), pcFeatures: remapPcChannels(m, templates, target, numComponents, params.features.maxNeighbours) };
+}
+
+/** PC features of relabelled spikes moved to their new unit's channel order (Phy reads them by the unit's channels); channels it lacks are dropped. */
+function remapPcChannels(m: MatchedRecording, templates: SparseTemplate[], target: Int32Array, K: number, P: number): Float32Array {
+  const out = Float32Array.from(m.pcFeatures);
+  m.unit.forEach((u, i) => {
+    const t = target[u];
+    if (t === u) return;
+    const from = templates[u].channels.subarray(0, P);
+    const to = templates[t].channels.subarray(0, P);
+    const block = out.subarray(i * K * P, (i + 1) * K * P);
+    block.fill(0);
+    to.forEach((c, j) => {
+      const q = from.indexOf(c);
+      if (q >= 0) for (let r = 0; r < K; r++) block[r * P + j] = m.pcFeatures[i * K * P + r * P + q];
+    });
+  });
+  return out;
 }
 
 /**
