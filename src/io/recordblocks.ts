@@ -8,6 +8,7 @@ import { NumericArray } from '../core/dtypes.js';
 import { Recording, RecordingInit, reviveInit } from '../core/recording.js';
 import type { RecordingSpec } from '../core/spec.js';
 import { ByteSource, FileByteSource } from './bytesource.js';
+import { upperBound } from '../core/search.js';
 
 export interface RecordBlockSegment {
   /** Index of the segment's first record in every file. */
@@ -105,16 +106,4 @@ export class RecordBlockRecording extends Recording {
     });
     return out;
   }
-}
-
-/** First index i with a[i] > x. */
-function upperBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

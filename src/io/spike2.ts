@@ -17,6 +17,7 @@ import { NumericArray } from '../core/dtypes.js';
 import { Recording, RecordingInit, reviveInit } from '../core/recording.js';
 import type { RecordingSpec } from '../core/spec.js';
 import { ByteSource, FileByteSource, formatBytes } from './bytesource.js';
+import { upperBound } from '../core/search.js';
 
 const SON_FILE_HEADER_BYTES = 512;
 const SON_CHANNEL_HEADER_BYTES = 140;
@@ -231,17 +232,6 @@ export class Spike2Recording extends Recording {
     });
     return out;
   }
-}
-
-function upperBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** µV per unit of a channel's units string, or null when they are not a voltage. */
