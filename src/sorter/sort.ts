@@ -112,157 +112,243 @@ export interface SortResult {
 }
 
 export async function sort(recording: Recording, options: SortOptions = {}): Promise<SortResult> {
-  const params = resolveSorterParams(options.params);
-  const reporter = options.reporter ?? silentReporter;
-  const seed = options.seed ?? 0;
-  const timings: Record<string, number> = {};
-  const stage = <T>(name: string, fn: () => T): T => {
-    const t0 = performance.now();
-    reporter.log('info', `${name}...`);
-    const out = fn();
-    timings[name] = (performance.now() - t0) / 1000;
-    return out;
-  };
-  const stageAsync = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    const t0 = performance.now();
-    reporter.log('info', `${name}...`);
-    const out = await fn();
-    timings[name] = (performance.now() - t0) / 1000;
-    return out;
-  };
-  const jobs = options.jobs;
-  const counter: ReadCounter = { frames: 0, reads: 0 };
-  let passes = 0;
-
-  const warnings = stage('check input', () => checkInput(recording));
+  const ctx = makeSortContext(options);
+  const { params, reporter } = ctx;
+  const warnings = ctx.stage('check input', () => checkInput(recording));
   for (const w of warnings) reporter.log('warn', w);
-  const filtered = stage('preprocess', () => preprocess(recording, params));
-  // Motion estimation and every later pass read the preprocessed traces from one temporary copy
-  // instead of recomputing the filter and reference on each pass. Its int16 step needs only a rough
-  // noise level (a quarter of a second from each of 4 chunks); the sort's noise is measured on the cache.
-  const roughNoise = () => stage('noise for cache', () => estimateNoiseMad(filtered, { numChunks: 4, chunkSamples: Math.round(filtered.samplingFrequency / 4), seed }));
-  const cache = await maybeCacheTraces(recording, filtered, roughNoise, params, jobs, reporter, stageAsync);
-  const cacheCounter: ReadCounter = { frames: 0, reads: 0 };
-  if (cache?.clippedSamples) warnings.push(`${cache.clippedSamples} samples beyond ±512 noise sd were clipped in the int16 trace cache: set execution.cacheDtype = float32 to keep them`);
-  let built: ReturnType<typeof buildTemplates>;
-  let matched: MatchedRecording;
-  let proto: Prototype;
-  let setup: DetectionSetup;
-  let locations: Float64Array;
-  let drift: SortMotion | null;
-  let scale: Float32Array;
-  try {
-    const base = cache?.recording ?? filtered;
-    drift = stage('motion', () => estimateDrift(base, params, reporter));
-    if (drift) reporter.log('info', drift.decision.reason);
-    const work = drift?.corrected ? correctMotion(base, drift.motion, { sigmaUm: params.motion.sigmaUm }) : base;
-    const noise = stage('noise levels', () => estimateNoiseMad(work, { numChunks: params.preprocessing.noiseChunks, chunkSamples: Math.round(work.samplingFrequency), seed }));
-    scale = Float32Array.from(noise, (s) => (s > 0 ? 1 / s : 0));
-    const dead = [...noise].filter((s) => !(s > 0)).length;
-    if (dead === work.numChannels) throw new Error('every channel is constant (zero noise): the recording holds no signal to sort');
-    if (dead) warnings.push(`${dead} channel(s) are constant and are ignored`);
-    const src: NormalizedSource = cache ? { recording: work, scale, counter: cacheCounter } : { recording: work, scale, counter };
-    const rec = work;
-    locations = rec.hasProbe() ? rec.getChannelLocations() : fallbackLocations(rec.numChannels);
-    setup = makeDetectionSetup(rec, params, locations);
-
-    proto = stage('learn prototype', () => learnPrototype(src, setup, {
-      threshold: params.detection.rawThresholdSigma,
-      numComponents: params.features.numPcs,
-      maxPeaks: params.features.maxPeaksForPca,
-      numChunks: 10,
-      seed,
-    }));
-    if (proto.numPeaksUsed === 0) warnings.push('no spike crossed the detection threshold in the sampled chunks: the recording may hold no spikes');
-    passes++;
-    const peaks = await stageAsync('detect peaks', () => detectAndSample(src, setup, proto, {
-      threshold: params.detection.thresholdSigma,
-      matchedFilter: params.detection.matchedFilter,
-      maxPerChannel: params.clustering.maxPeaksPerChannel,
-      maxNeighbours: params.features.maxNeighbours,
-      seed,
-      jobs,
-    }, reporter));
-    const clusters = stage('cluster', () => clusterPeaks(peaks, params, reporter));
-    const near = (a: number, b: number) => channelDistance(locations, a, b) <= params.features.neighbourRadiusUm;
-    passes += 2; // snippets for merging, then for the final templates
-    built = stage('templates', () => buildTemplates(src, clusters, {
-      nBefore: setup.nBefore,
-      length: setup.length,
-      maxShift: Math.round((params.merging.maxShiftMs * rec.samplingFrequency) / 1000),
-      maxSpikesPerUnit: params.merging.maxSpikesPerUnit,
-      candidateCosine: params.merging.candidateCosine,
-      mergeScore: params.merging.mergeScore,
-      maxSeparation: params.merging.maxSeparation,
-      amplitudeMin: params.matching.amplitudeMin,
-      amplitudeMax: params.matching.amplitudeMax,
-      scaleCosine: params.merging.scaleCosine,
-      sparsityRatio: params.matching.sparsityRatio,
-      polarity: setup.polarity,
-      chunkSamples: setup.chunkSamples,
-      neighbours: setup.featureNeighbours,
-      templateNeighbours: channelNeighbourhoods(locations, params.matching.templateRadiusUm, params.matching.templateMaxChannels),
-      sparsityNoiseSigma: params.matching.sparsityNoiseSigma,
-      near,
-      seed,
-    }));
-    reporter.log('info', `${clusters.length} clusters, ${built.merges} merges, ${built.templates.length} templates`);
-    if (options.debug) Object.assign(options.debug, { clusters, members: built.members });
-    passes++;
-    matched = await stageAsync('match', () => runMatching(src, built.templates, setup, proto, params, locations, reporter, jobs));
-  } finally {
-    cache?.dispose();
-  }
+  const filtered = ctx.stage('preprocess', () => preprocess(recording, params));
+  const { result: run, cache } = await withTraceCache(recording, filtered, ctx, warnings, (base, counter) => runPasses(base, counter, ctx, warnings, options.debug));
   // What the sort ran on, as a lazy chain over the input (the cache is gone).
-  const rec = drift?.corrected ? correctMotion(filtered, drift.motion, { sigmaUm: params.motion.sigmaUm }) : filtered;
-  const cur = stage('curate', () => curate(matched, built.templates, rec, params, locations, proto.basis.numComponents, reporter));
-
-  const units: SortedUnit[] = cur.keptUnits.map((u, i) => {
-    const t = built.templates[u];
-    const [x, y] = templateCenter(t, locations);
-    return { id: String(i), label: cur.labels[i].label, numSpikes: cur.counts[i], contamination: cur.labels[i].contamination, peakChannel: t.peakChannel, x, y };
-  });
-  const sorting = new Sorting(
-    { sample: cur.sample, unit: cur.unit, segment: cur.segment },
-    { samplingFrequency: rec.samplingFrequency, unitIds: units.map((u) => u.id), numSegments: rec.numSegments, numSamples: Array.from({ length: rec.numSegments }, (_, s) => rec.getNumSamples(s)) },
-  );
-  sorting.properties.set('KSLabel', units.map((u) => u.label));
-  sorting.properties.set('contamination', Float64Array.from(units, (u) => u.contamination));
+  const rec = run.drift?.corrected ? correctMotion(filtered, run.drift.motion, { sigmaUm: params.motion.sigmaUm }) : filtered;
+  const cur = ctx.stage('curate', () => curate(run.matched, run.built.templates, rec, params, run.locations, run.proto.basis.numComponents, reporter));
+  const units = describeUnits(cur, run.built.templates, run.locations);
+  const sorting = makeSorting(cur, units, rec);
   const summary: SortingSummary = {
     software: { name: 'spikeforge', version: VERSION },
     recording: { numChannels: rec.numChannels, samplingFrequency: rec.samplingFrequency, durationS: rec.getDuration(), numSegments: rec.numSegments },
     numUnits: units.length,
     numSpikes: sorting.numSpikes,
     numGood: units.filter((u) => u.label === 'good').length,
-    stageSeconds: timings,
+    stageSeconds: ctx.timings,
     params,
-    motion: drift
-      ? { estimated: true, corrected: drift.corrected, rangeUm: drift.decision.rangeUm, reason: drift.decision.reason }
+    motion: run.drift
+      ? { estimated: true, corrected: run.drift.corrected, rangeUm: run.drift.decision.rangeUm, reason: run.drift.decision.reason }
       : { estimated: false, corrected: false, rangeUm: null, reason: motionSkipReason(filtered, params) },
     warnings,
     units,
-    io: {
-      // With a cache, the input is read by one pass (writing the cache); the other passes read the cache.
-      ...ioSummary(recording, filtered, cache ? { frames: rec.getTotalSamples(), reads: cache.chunks } : counter, cache ? 1 : passes + (drift ? 1 : 0), params, cache ? 4 * Math.min(Math.round(rec.samplingFrequency / 4), rec.getNumSamples(0)) : noiseFrames(rec, params, drift !== null)),
-      cache: cache
-        ? { dtype: cache.dtype, bytesWritten: cache.bytesWritten, bytesRead: cacheCounter.frames * rec.numChannels * (cache.dtype === 'int16' ? 2 : 4), clippedSamples: cache.clippedSamples }
-        : null,
-    },
+    io: sortIo(recording, filtered, rec, cache, run.counter, run.drift !== null, params),
   };
+  // The summary holds the same warnings array, so this late warning still reaches it.
   if (units.length === 0) warnings.push('no units were found');
   if (options.outDir) writeFileAtomic(path.join(options.outDir, 'sorting_summary.json'), JSON.stringify(summary, null, 1));
   return {
     sorting,
     summary,
-    templates: cur.keptUnits.map((u) => built.templates[u]),
-    templateNBefore: setup.nBefore,
-    noiseScale: scale,
+    templates: cur.keptUnits.map((u) => run.built.templates[u]),
+    templateNBefore: run.setup.nBefore,
+    noiseScale: run.scale,
     spikeAmplitudes: cur.amplitude,
     spikePositions: cur.positions,
     pcFeatures: cur.pcFeatures,
-    pcFeatureShape: [cur.sample.length, proto.basis.numComponents, params.features.maxNeighbours],
+    pcFeatureShape: [cur.sample.length, run.proto.basis.numComponents, params.features.maxNeighbours],
     preprocessed: rec,
-    motion: drift,
+    motion: run.drift,
+  };
+}
+
+/** Runs `fn` and records its seconds under `name` (after the promise settles when it returns one). */
+type StageTimer = <T>(name: string, fn: () => T) => T;
+
+/** What every stage of one sort shares. */
+interface SortContext {
+  params: SorterParams;
+  reporter: Reporter;
+  seed: number;
+  /** Worker threads for the passes (undefined: all cores). */
+  jobs: number | undefined;
+  /** Seconds per stage, in the order the stages ran (summary.stageSeconds). */
+  timings: Record<string, number>;
+  stage: StageTimer;
+}
+
+function makeSortContext(options: SortOptions): SortContext {
+  const reporter = options.reporter ?? silentReporter;
+  const timings: Record<string, number> = {};
+  return {
+    params: resolveSorterParams(options.params),
+    reporter,
+    seed: options.seed ?? 0,
+    jobs: options.jobs,
+    timings,
+    stage: makeStageTimer(reporter, timings),
+  };
+}
+
+function makeStageTimer(reporter: Reporter, timings: Record<string, number>): StageTimer {
+  return <T>(name: string, fn: () => T): T => {
+    const t0 = performance.now();
+    reporter.log('info', `${name}...`);
+    const record = () => {
+      timings[name] = (performance.now() - t0) / 1000;
+    };
+    const out = fn();
+    // A failed stage records no time, sync or async.
+    if (out instanceof Promise) return out.then((v: unknown) => (record(), v)) as T;
+    record();
+    return out;
+  };
+}
+
+/** Passes over the whole recording after the prototype: detection, two snippet passes (merging, final templates), matching. */
+const FULL_PASSES = 4;
+
+/** The trace cache's figures, kept after the cache itself is removed. */
+interface TraceCacheRecord {
+  dtype: TraceCacheDtype;
+  bytesWritten: number;
+  chunks: number;
+  clippedSamples: number;
+}
+
+/**
+ * Runs `fn` on the preprocessed traces: read from a temporary cache when execution.cacheTraces asks
+ * for one (removed when `fn` ends, even on error), else from `filtered` itself. `counter` counts the
+ * frames the passes read, from the cache or from the input.
+ */
+async function withTraceCache<T>(
+  input: Recording,
+  filtered: Recording,
+  ctx: SortContext,
+  warnings: string[],
+  fn: (base: Recording, counter: ReadCounter) => Promise<T>,
+): Promise<{ result: T; cache: TraceCacheRecord | null }> {
+  // Motion estimation and every later pass read the preprocessed traces from one temporary copy
+  // instead of recomputing the filter and reference on each pass. Its int16 step needs only a rough
+  // noise level (a quarter of a second from each of 4 chunks); the sort's noise is measured on the cache.
+  const roughNoise = () => ctx.stage('noise for cache', () => estimateNoiseMad(filtered, { numChunks: 4, chunkSamples: Math.round(filtered.samplingFrequency / 4), seed: ctx.seed }));
+  const cache = await maybeCacheTraces(input, filtered, roughNoise, ctx.params, ctx.jobs, ctx.reporter, ctx.stage);
+  if (cache?.clippedSamples) warnings.push(`${cache.clippedSamples} samples beyond ±512 noise sd were clipped in the int16 trace cache: set execution.cacheDtype = float32 to keep them`);
+  const counter: ReadCounter = { frames: 0, reads: 0 };
+  try {
+    const result = await fn(cache?.recording ?? filtered, counter);
+    return { result, cache: cache && { dtype: cache.dtype, bytesWritten: cache.bytesWritten, chunks: cache.chunks, clippedSamples: cache.clippedSamples } };
+  } finally {
+    cache?.dispose();
+  }
+}
+
+/** Everything the passes over the (cached) traces produce. */
+interface SortPasses {
+  drift: SortMotion | null;
+  /** 1 / noise sd per channel (0 for constant channels). */
+  scale: Float32Array;
+  locations: Float64Array;
+  setup: DetectionSetup;
+  proto: Prototype;
+  built: ReturnType<typeof buildTemplates>;
+  matched: MatchedRecording;
+  /** Frames the passes read (from the cache when there is one). */
+  counter: ReadCounter;
+}
+
+/** Motion → noise → geometry → prototype → detection → clustering → templates → matching, on `base`. */
+async function runPasses(base: Recording, counter: ReadCounter, ctx: SortContext, warnings: string[], debug: SortDebug | undefined): Promise<SortPasses> {
+  const { params, reporter, seed, jobs, stage } = ctx;
+  const drift = stage('motion', () => estimateDrift(base, params, reporter));
+  if (drift) reporter.log('info', drift.decision.reason);
+  const rec = drift?.corrected ? correctMotion(base, drift.motion, { sigmaUm: params.motion.sigmaUm }) : base;
+  const scale = stage('noise levels', () => noiseScale(rec, ctx, warnings));
+  const src: NormalizedSource = { recording: rec, scale, counter };
+  const locations = rec.hasProbe() ? rec.getChannelLocations() : fallbackLocations(rec.numChannels);
+  const setup = makeDetectionSetup(rec, params, locations);
+  const proto = stage('learn prototype', () => learnPrototype(src, setup, {
+    threshold: params.detection.rawThresholdSigma,
+    numComponents: params.features.numPcs,
+    maxPeaks: params.features.maxPeaksForPca,
+    numChunks: 10,
+    seed,
+  }));
+  if (proto.numPeaksUsed === 0) warnings.push('no spike crossed the detection threshold in the sampled chunks: the recording may hold no spikes');
+  const peaks = await stage('detect peaks', () => detectAndSample(src, setup, proto, {
+    threshold: params.detection.thresholdSigma,
+    matchedFilter: params.detection.matchedFilter,
+    maxPerChannel: params.clustering.maxPeaksPerChannel,
+    maxNeighbours: params.features.maxNeighbours,
+    seed,
+    jobs,
+  }, reporter));
+  const clusters = stage('cluster', () => clusterPeaks(peaks, params, reporter));
+  const built = stage('templates', () => makeTemplates(src, clusters, setup, locations, ctx));
+  reporter.log('info', `${clusters.length} clusters, ${built.merges} merges, ${built.templates.length} templates`);
+  if (debug) Object.assign(debug, { clusters, members: built.members });
+  const matched = await stage('match', () => runMatching(src, built.templates, setup, proto, params, locations, reporter, jobs));
+  return { drift, scale, locations, setup, proto, built, matched, counter };
+}
+
+/** 1 / noise sd per channel; constant channels get 0 and a warning, and a recording of only those raises. */
+function noiseScale(rec: Recording, ctx: SortContext, warnings: string[]): Float32Array {
+  const noise = estimateNoiseMad(rec, { numChunks: ctx.params.preprocessing.noiseChunks, chunkSamples: Math.round(rec.samplingFrequency), seed: ctx.seed });
+  const scale = Float32Array.from(noise, (s) => (s > 0 ? 1 / s : 0));
+  const dead = [...noise].filter((s) => !(s > 0)).length;
+  if (dead === rec.numChannels) throw new Error('every channel is constant (zero noise): the recording holds no signal to sort');
+  if (dead) warnings.push(`${dead} channel(s) are constant and are ignored`);
+  return scale;
+}
+
+function makeTemplates(src: NormalizedSource, clusters: Cluster[], setup: DetectionSetup, locations: Float64Array, ctx: SortContext): ReturnType<typeof buildTemplates> {
+  const { params, seed } = ctx;
+  return buildTemplates(src, clusters, {
+    nBefore: setup.nBefore,
+    length: setup.length,
+    maxShift: Math.round((params.merging.maxShiftMs * src.recording.samplingFrequency) / 1000),
+    maxSpikesPerUnit: params.merging.maxSpikesPerUnit,
+    candidateCosine: params.merging.candidateCosine,
+    mergeScore: params.merging.mergeScore,
+    maxSeparation: params.merging.maxSeparation,
+    amplitudeMin: params.matching.amplitudeMin,
+    amplitudeMax: params.matching.amplitudeMax,
+    scaleCosine: params.merging.scaleCosine,
+    sparsityRatio: params.matching.sparsityRatio,
+    polarity: setup.polarity,
+    chunkSamples: setup.chunkSamples,
+    neighbours: setup.featureNeighbours,
+    templateNeighbours: channelNeighbourhoods(locations, params.matching.templateRadiusUm, params.matching.templateMaxChannels),
+    sparsityNoiseSigma: params.matching.sparsityNoiseSigma,
+    near: (a, b) => channelDistance(locations, a, b) <= params.features.neighbourRadiusUm,
+    seed,
+  });
+}
+
+type Curated = ReturnType<typeof curate>;
+
+function describeUnits(cur: Curated, templates: SparseTemplate[], locations: Float64Array): SortedUnit[] {
+  return cur.keptUnits.map((u, i) => {
+    const t = templates[u];
+    const [x, y] = templateCenter(t, locations);
+    return { id: String(i), label: cur.labels[i].label, numSpikes: cur.counts[i], contamination: cur.labels[i].contamination, peakChannel: t.peakChannel, x, y };
+  });
+}
+
+function makeSorting(cur: Curated, units: SortedUnit[], rec: Recording): Sorting {
+  const sorting = new Sorting(
+    { sample: cur.sample, unit: cur.unit, segment: cur.segment },
+    { samplingFrequency: rec.samplingFrequency, unitIds: units.map((u) => u.id), numSegments: rec.numSegments, numSamples: Array.from({ length: rec.numSegments }, (_, s) => rec.getNumSamples(s)) },
+  );
+  sorting.properties.set('KSLabel', units.map((u) => u.label));
+  sorting.properties.set('contamination', Float64Array.from(units, (u) => u.contamination));
+  return sorting;
+}
+
+/** summary.io: passes over and bytes read from the input, and the trace cache's figures. */
+function sortIo(input: Recording, filtered: Recording, rec: Recording, cache: TraceCacheRecord | null, counter: ReadCounter, motionEstimated: boolean, params: SorterParams): SortingSummary['io'] {
+  if (!cache) {
+    return { ...ioSummary(input, filtered, counter, FULL_PASSES + (motionEstimated ? 1 : 0), params, noiseFrames(rec, params, motionEstimated)), cache: null };
+  }
+  // With a cache, the input is read by one pass (writing the cache) plus the rough noise chunks; the other passes read the cache.
+  const roughNoiseFrames = 4 * Math.min(Math.round(rec.samplingFrequency / 4), rec.getNumSamples(0));
+  return {
+    ...ioSummary(input, filtered, { frames: rec.getTotalSamples(), reads: cache.chunks }, 1, params, roughNoiseFrames),
+    cache: { dtype: cache.dtype, bytesWritten: cache.bytesWritten, bytesRead: counter.frames * rec.numChannels * (cache.dtype === 'int16' ? 2 : 4), clippedSamples: cache.clippedSamples },
   };
 }
 
@@ -332,17 +418,16 @@ async function maybeCacheTraces(
   params: SorterParams,
   jobs: number | undefined,
   reporter: Reporter,
-  stageAsync: <T>(name: string, fn: () => Promise<T>) => Promise<T>,
+  stage: StageTimer,
 ): Promise<TraceCache | null> {
   const ex = params.execution;
   const dtype = ex.cacheDtype as TraceCacheDtype;
   const tempDir = ex.tempDir || undefined;
-  // Detection, the two snippet passes and matching read the whole recording.
-  const decision = decideTraceCache(ex.cacheTraces as TraceCacheMode, input, rec, 4, dtype, tempDir);
+  const decision = decideTraceCache(ex.cacheTraces as TraceCacheMode, input, rec, FULL_PASSES, dtype, tempDir);
   reporter.log('debug', `trace cache: ${decision.reason}`);
   if (!decision.cache) return null;
   const noiseSd = noise();
-  return stageAsync('cache traces', () => cacheTraces(rec, { noiseSd, dtype, tempDir, jobs, reporter }));
+  return stage('cache traces', () => cacheTraces(rec, { noiseSd, dtype, tempDir, jobs, reporter }));
 }
 
 function makeDetectionSetup(rec: Recording, params: SorterParams, locations: Float64Array): DetectionSetup {
