@@ -2,20 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { Sorting } from '../src/core/sorting.js';
+import { mulberry32 } from '../src/core/random.js';
 import { compareSortingToGroundTruth, formatComparisonTable, makeMatchCountMatrix } from '../src/comparison/groundtruth.js';
 import { loadGroundTruthDataset } from '../src/io/dataset.js';
 import { GT_DATASETS, datasetDir } from './helpers/paths.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Rebuilds a sorting from per-unit trains (one segment) with the given ids. */
 function fromUnitTrains(trains: number[][], ids: string[], fs = 30000): Sorting {

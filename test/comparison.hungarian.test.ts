@@ -1,18 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maxWeightAssignment } from '../src/comparison/hungarian.js';
+import { mulberry32 } from '../src/core/random.js';
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so failures reproduce. */
+const rng = mulberry32;
 
 /** Best total over all injective maps from the smaller side to the larger, by exhaustive search. */
 function bruteForceBest(w: number[], rows: number, cols: number): number {

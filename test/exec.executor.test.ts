@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InMemoryRecording } from '../src/core/recordingtools.js';
+import { mulberry32Uint } from '../src/core/random.js';
 import { BinaryRecording } from '../src/io/binary.js';
 import type { Recording } from '../src/core/recording.js';
 import type { RecordingSpec } from '../src/core/spec.js';
@@ -21,18 +22,10 @@ const CHUNK = 4_000; // 7 + 4 chunks, the last of each segment shorter
 const GAINS = Array.from({ length: NC }, (_, c) => 0.195 * (1 + c / 10));
 const OFFSETS = Array.from({ length: NC }, (_, c) => -3 + c);
 
-/** Deterministic int16 noise (mulberry32) so the test data never changes. */
+/** Deterministic int16 noise so the test data never changes. */
 function noise(n: number, seed: number): Int16Array {
-  let a = seed >>> 0;
-  const out = new Int16Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) % 20001 - 10000;
-  }
-  return out;
+  const next = mulberry32Uint(seed);
+  return Int16Array.from({ length: n }, () => (next() % 20001) - 10000);
 }
 
 const DATA = SEGMENT_SAMPLES.map((n, s) => noise(n * NC, 17 + s));

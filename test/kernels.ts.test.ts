@@ -4,15 +4,9 @@ import { tsKernels } from '../src/kernels/tsbackend.js';
 import { getKernels, setKernels } from '../src/kernels/registry.js';
 import { symmetricEigen, eigenFunction } from '../src/kernels/linalg.js';
 import type { Kernels } from '../src/kernels/types.js';
+import { randomArray } from './helpers/random.js';
 
 /** Deterministic uniform(-1, 1) values (LCG), so failures reproduce. */
-function randomArray(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2147483648 - 1;
-  });
-}
 
 function naiveGemm(tA: boolean, tB: boolean, m: number, n: number, k: number, alpha: number, A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): Float64Array {
   const out = new Float64Array(m * n);

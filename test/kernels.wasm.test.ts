@@ -12,6 +12,7 @@ import { tsKernels } from '../src/kernels/tsbackend.js';
 import { createWasmKernels } from '../src/kernels/wasm.js';
 import { defaultWasmKernelsPath, loadWasmKernels, selectBestKernels } from '../src/kernels/wasmnode.js';
 import type { Kernels } from '../src/kernels/types.js';
+import { randomArray } from './helpers/random.js';
 
 const wasmFile = defaultWasmKernelsPath();
 const built = fs.existsSync(wasmFile);
@@ -28,13 +29,6 @@ function backends(): Array<[string, Kernels]> {
 }
 
 /** Deterministic uniform(-1, 1) values (LCG), so failures reproduce. */
-function randomArray(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2147483648 - 1;
-  });
-}
 
 test('wasm gemm matches the TS reference for all transposes, odd sizes, strides, alpha and beta (|err| ≤ 1e-5·√k)', { skip }, () => {
   const shapes = [[1, 1, 1], [5, 7, 3], [13, 9, 300], [130, 67, 17], [4, 4, 513], [3, 70, 41], [66, 33, 1]];

@@ -9,6 +9,7 @@ import { ChannelSparsity, ChannelSparsityJson } from '../core/sparsity.js';
 import type { Recording } from '../core/recording.js';
 import type { Sorting } from '../core/sorting.js';
 import { Reporter, silentReporter } from '../exec/reporter.js';
+import { mulberry32 } from '../core/random.js';
 import { withAtomicDir, writeFileAtomic } from '../io/atomic.js';
 import { npyNumbers, readNpy, writeNpy } from '../io/npy.js';
 
@@ -185,14 +186,7 @@ export function selectWaveformSpikes(
 
 /** A deterministic uniform [0, 1) stream for (seed, stream) (mulberry32 on a mixed seed). */
 function seededUniform(seed: number, stream: number): () => number {
-  let s = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca6b)) >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca6b));
 }
 
 interface ReadWindow {

@@ -4,6 +4,7 @@
  * order so reading them is sequential.
  */
 import type { Recording } from '../core/recording.js';
+import { mulberry32 } from '../core/random.js';
 
 export interface RandomChunkOptions {
   /** Chunks per segment (default 20). */
@@ -19,16 +20,9 @@ export interface ChunkWindow {
   end: number;
 }
 
-/** Small, fast seeded PRNG (mulberry32) returning floats in [0, 1). */
+/** Uniform [0, 1) stream; the seed is mixed so that nearby seeds give unrelated chunk choices. */
 function seededRandom(seed: number): () => number {
-  let a = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(Math.floor(seed) ^ 0x9e3779b9);
 }
 
 export function randomChunkWindows(rec: Recording, opts: RandomChunkOptions = {}): ChunkWindow[] {
