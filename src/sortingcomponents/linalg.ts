@@ -2,6 +2,7 @@
  * Small dense linear algebra for the sorter's statistics (covariances of at most a few hundred
  * dimensions): symmetric eigen-decomposition, PCA, regularised solves. Row-major float64.
  */
+import { symmetricEigen as kernelEigen } from '../kernels/linalg.js';
 
 export interface Eigen {
   /** Eigenvalues, descending. */
@@ -10,50 +11,16 @@ export interface Eigen {
   vectors: Float64Array;
 }
 
-/** Cyclic Jacobi rotations: slow for large d but exact and dependency-free; d here is ≤ ~200. */
+/** Eigen-decomposition through the kernels' Jacobi solver, returned in descending order with vectors as rows. */
 export function symmetricEigen(a: Float64Array, d: number, sweeps = 60): Eigen {
-  const m = Float64Array.from(a);
-  const v = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) v[i * d + i] = 1;
-  for (let sweep = 0; sweep < sweeps; sweep++) {
-    let off = 0;
-    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += m[p * d + q] * m[p * d + q];
-    if (off < 1e-22) break;
-    for (let p = 0; p < d; p++) {
-      for (let q = p + 1; q < d; q++) {
-        const apq = m[p * d + q];
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (m[q * d + q] - m[p * d + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < d; k++) {
-          const mkp = m[k * d + p];
-          const mkq = m[k * d + q];
-          m[k * d + p] = c * mkp - s * mkq;
-          m[k * d + q] = s * mkp + c * mkq;
-        }
-        for (let k = 0; k < d; k++) {
-          const mpk = m[p * d + k];
-          const mqk = m[q * d + k];
-          m[p * d + k] = c * mpk - s * mqk;
-          m[q * d + k] = s * mpk + c * mqk;
-        }
-        for (let k = 0; k < d; k++) {
-          const vkp = v[k * d + p];
-          const vkq = v[k * d + q];
-          v[k * d + p] = c * vkp - s * vkq;
-          v[k * d + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = Array.from({ length: d }, (_, i) => i).sort((i, j) => m[j * d + j] - m[i * d + i]);
-  const values = Float64Array.from(order, (i) => m[i * d + i]);
+  const e = kernelEigen(a, d, sweeps);
+  const values = new Float64Array(d);
   const vectors = new Float64Array(d * d);
-  order.forEach((col, r) => {
-    for (let k = 0; k < d; k++) vectors[r * d + k] = v[k * d + col];
-  });
+  for (let r = 0; r < d; r++) {
+    const col = d - 1 - r;
+    values[r] = e.values[col];
+    for (let k = 0; k < d; k++) vectors[r * d + k] = e.vectors[k * d + col];
+  }
   return { values, vectors };
 }
 
