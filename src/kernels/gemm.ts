@@ -13,7 +13,7 @@ export function gemmTS(
   transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
   A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number,
 ): void {
-  checkShapes(transA, transB, m, n, k, A, lda, B, ldb, C, ldc);
+  checkGemmShapes(transA, transB, m, n, k, A, lda, B, ldb, C, ldc);
   if (m === 0 || n === 0) return;
   scaleC(m, n, beta, C, ldc);
   if (k === 0 || alpha === 0) return;
@@ -36,11 +36,12 @@ export function gemmTS(
   }
 }
 
-function checkShapes(
+/** Throws naming the argument when sizes, strides or array lengths do not fit a gemm call (shared by every backend). */
+export function checkGemmShapes(
   transA: boolean, transB: boolean, m: number, n: number, k: number,
   A: Float32Array, lda: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number,
 ): void {
-  for (const [name, v] of [['m', m], ['n', n], ['k', k]] as const) {
+  for (const [name, v] of [['m', m], ['n', n], ['k', k], ['lda', lda], ['ldb', ldb], ['ldc', ldc]] as const) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`gemm: ${name} = ${v} must be a non-negative integer`);
   }
   const [aRows, aCols] = transA ? [k, m] : [m, k];

@@ -1,7 +1,7 @@
 /** Per-time-step median across a subset of channels (common median reference), by quickselect. */
 
 /** k-th smallest of a[0..n) (0-based), partially reordering a. */
-export function quickselect(a: Float32Array, n: number, k: number): number {
+export function quickselect(a: Float32Array | Float64Array, n: number, k: number): number {
   let lo = 0;
   let hi = n - 1;
   while (hi > lo) {

@@ -8,6 +8,7 @@
 import type { Kernels } from './types.js';
 import { tsKernels } from './tsbackend.js';
 import { WasmArena } from './wasmarena.js';
+import { checkGemmShapes } from './gemm.js';
 import { instantiateKernels, type KernelExports, type WasmModuleLike } from './wasmmodule.js';
 
 /** Input rows per covariance block: a multiple of the kernel's float32 block (1024 rows), as in the reference. */
@@ -86,21 +87,6 @@ function sosfiltWasm(ex: KernelExports, arena: WasmArena, b: Blocking, sos: Floa
     x.set(arena.f32.subarray(xi, xi + r * nc), t0 * nc);
   }
   state.set(arena.f64.subarray(pState / 8, pState / 8 + state.length));
-}
-
-function checkGemmShapes(
-  transA: boolean, transB: boolean, m: number, n: number, k: number,
-  A: Float32Array, lda: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number,
-): void {
-  for (const [name, v] of [['m', m], ['n', n], ['k', k], ['lda', lda], ['ldb', ldb], ['ldc', ldc]] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new Error(`gemm: ${name} = ${v} must be a non-negative integer`);
-  }
-  const [aRows, aCols] = transA ? [k, m] : [m, k];
-  const [bRows, bCols] = transB ? [n, k] : [k, n];
-  const need = (rows: number, cols: number, ld: number) => (rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols);
-  if (lda < aCols || A.length < need(aRows, aCols, lda)) throw new Error(`gemm: A (${aRows} × ${aCols}, lda ${lda}) does not fit in ${A.length} values`);
-  if (ldb < bCols || B.length < need(bRows, bCols, ldb)) throw new Error(`gemm: B (${bRows} × ${bCols}, ldb ${ldb}) does not fit in ${B.length} values`);
-  if (ldc < n || C.length < need(m, n, ldc)) throw new Error(`gemm: C (${m} × ${n}, ldc ${ldc}) does not fit in ${C.length} values`);
 }
 
 /** Copies rows [r0, r0+nr) × columns [c0, c0+cols) of a row-major matrix (stride ld) to dst at dstIndex, packed. */

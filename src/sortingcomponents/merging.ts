@@ -12,10 +12,8 @@ export interface MergeCandidateUnit {
   peakChannel: number;
 }
 
-export interface MergeOptions {
-  /** Snippets hold `maxShift` extra samples on each side of the `length`-sample window. */
-  length: number;
-  maxShift: number;
+/** How a pair of candidate units is judged one or two (shared by cluster merging and the post-match merge). */
+export interface PairTestOptions {
   candidateCosine: number;
   mergeScore: number;
   /**
@@ -29,6 +27,12 @@ export interface MergeOptions {
   amplitudeMax: number;
   /** Amplitude is factored out only for pairs whose template cosine reaches this. */
   scaleCosine: number;
+}
+
+export interface MergeOptions extends PairTestOptions {
+  /** Snippets hold `maxShift` extra samples on each side of the `length`-sample window. */
+  length: number;
+  maxShift: number;
   /** True when two peak channels are close enough for their units to be compared. */
   near: (a: number, b: number) => boolean;
 }

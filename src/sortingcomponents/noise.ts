@@ -5,6 +5,7 @@
  */
 import type { Recording } from '../core/recording.js';
 import { seededRandom } from './random.js';
+import { quickselect } from '../kernels/median.js';
 
 export interface NoiseOptions {
   numChunks: number;
@@ -65,29 +66,5 @@ export function kthSmallest(a: Float64Array, k: number): number {
     a.sort();
     return a[k];
   }
-  let lo = 0;
-  let hi = a.length - 1;
-  while (hi > lo) {
-    // Median-of-three pivot keeps sorted or constant inputs from going quadratic.
-    const mid = (lo + hi) >> 1;
-    const x = a[lo], y = a[mid], z = a[hi];
-    const p = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < p) i++;
-      while (a[j] > p) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k];
-  }
-  return a[k];
+  return quickselect(a, a.length, k);
 }

@@ -6,7 +6,7 @@
  * period (a single neuron never fires twice within it; two neurons do at chance).
  */
 import type { SparseTemplate } from './matching.js';
-import { scaleBetween, standardizePair } from './merging.js';
+import { scaleBetween, standardizePair, type PairTestOptions } from './merging.js';
 import { dipTest } from './unimodality.js';
 
 export interface PostMergeSpikes {
@@ -17,18 +17,12 @@ export interface PostMergeSpikes {
   pcFeatures: Float32Array;
 }
 
-export interface PostMergeOptions {
+/** mergeScore: merge when the dip z-score of the pair's projected spikes is below it. */
+export interface PostMergeOptions extends PairTestOptions {
   numComponents: number;
   pcChannels: number;
   /** Template rows searched either side for the best alignment before the cosine. */
   maxShift: number;
-  candidateCosine: number;
-  /** Merge when the dip z-score of the pair's projected spikes is below this. */
-  mergeScore: number;
-  maxSeparation: number;
-  amplitudeMin: number;
-  amplitudeMax: number;
-  scaleCosine: number;
   /** Spikes per unit used for the unimodality test (evenly spaced in time). */
   maxSpikesPerUnit: number;
   refractorySamples: number;

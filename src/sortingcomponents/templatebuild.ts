@@ -4,7 +4,7 @@
  * extremum and keep its significant channels.
  */
 import { Polarity, polarityValue } from './detection.js';
-import { findMerges } from './merging.js';
+import { findMerges, type PairTestOptions } from './merging.js';
 import { seededRandom, sampleIndices } from './random.js';
 import { SnippetSet, gatherSnippets } from './snippets.js';
 import type { SparseTemplate } from './matching.js';
@@ -17,17 +17,11 @@ export interface Cluster {
   channel: number;
 }
 
-export interface TemplateBuildOptions {
+export interface TemplateBuildOptions extends PairTestOptions {
   nBefore: number;
   length: number;
   maxShift: number;
   maxSpikesPerUnit: number;
-  candidateCosine: number;
-  mergeScore: number;
-  maxSeparation: number;
-  amplitudeMin: number;
-  amplitudeMax: number;
-  scaleCosine: number;
   sparsityRatio: number;
   polarity: Polarity;
   chunkSamples: number;
