@@ -13,3 +13,5 @@ export { correlateChannels } from './correlate';
 export function heapBase(): usize {
   return __heap_base;
 }
+export { shiftedDots } from './shifteddots';
+export { quantizeInt16, dequantizeInt16, scaleChannels } from './quantize';

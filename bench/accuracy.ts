@@ -47,6 +47,12 @@ export const GENERATED: Record<string, GeneratorOptions> = {
     seed: 2024, layout: 'neuropixels-like', numChannels: 64, durationS: 60, numUnits: 30,
     snrRange: [3, 20], burstingFraction: 0.2, firingRateHz: [1, 15], noiseSpatialLengthUm: 20,
   },
+  // Noise shared by all channels as large as each channel's own (as on the Neuropixels 2.0 sample in
+  // datasets/real): the case a common median reference is for.
+  'gen-np64-30s-commonnoise': {
+    seed: 31, layout: 'neuropixels-like', numChannels: 64, durationS: 30, numUnits: 20,
+    snrRange: [4, 20], firingRateHz: [2, 12], commonNoiseStdUv: 5,
+  },
   'gen-tetrode-neardup-60s': {
     seed: 77, layout: 'tetrode', durationS: 60, numUnits: 6, snrRange: [6, 14], firingRateHz: [2, 10],
     minUnitDistanceUm: 5,

@@ -104,3 +104,19 @@ test('a burst-like population at 75 % amplitude merges with its unit; a differen
   }
   assert.ok(wrong <= 1, `${wrong}/12 wrong decisions`);
 });
+
+test('halves of one sharp unit detected half a sample apart merge (timing is not evidence of two units)', () => {
+  const rand = seededRandom(33);
+  // A narrow trough (sd 1 sample) at p = 10 and at p = 10.5: the same unit, another sub-sample alignment.
+  const at = (centre: number) => {
+    const t = new Float64Array(L * NC);
+    const gains = [12, 8, 4, 2];
+    for (let p = 0; p < L; p++) for (let c = 0; c < NC; c++) t[p * NC + c] = -gains[c] * Math.exp(-(((p - centre) / 1) ** 2) / 2);
+    return t;
+  };
+  let wrongSplits = 0;
+  for (let trial = 0; trial < 6; trial++) {
+    if (!merges(testPair(snippets(at(10), 80, rand), snippets(at(10.5), 40, rand), opts)!)) wrongSplits++;
+  }
+  assert.ok(wrongSplits <= 1, `kept apart in ${wrongSplits}/6 trials`);
+});

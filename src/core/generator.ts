@@ -49,6 +49,8 @@ export interface GeneratorOptions {
   noiseStdUv?: number;
   /** Length (µm) of the exp(−d/λ) spatial noise correlation; 0 = independent channels. Default 0. */
   noiseSpatialLengthUm?: number;
+  /** Std (µV) of white noise shared by every channel (reference or movement noise, what a common reference removes). Default 0. */
+  commonNoiseStdUv?: number;
   /** 'int16' (raw = µV / gain) or 'float32' µV. Default int16. */
   dtype?: 'int16' | 'float32';
   /** µV per bit for int16 output. Default 0.195 (Intan/Neuropixels-like, as SpikeInterface). */
@@ -110,6 +112,7 @@ const STREAM_NOISE = 1;
 const STREAM_UNIT = 2;
 const STREAM_TRAIN = 3;
 const STREAM_AMPLITUDE = 4;
+const STREAM_COMMON_NOISE = 5;
 
 function resolveOptions(o: GeneratorOptions): Resolved {
   const probe = o.probe ? ProbeGroup.revive(o.probe) : makeLayoutProbe({ layout: o.layout ?? 'neuropixels-like', numChannels: o.numChannels ?? 32 });
@@ -129,6 +132,7 @@ function resolveOptions(o: GeneratorOptions): Resolved {
     amplitudeJitter: o.amplitudeJitter ?? 0.05,
     noiseStdUv: o.noiseStdUv ?? 5,
     noiseSpatialLengthUm: o.noiseSpatialLengthUm ?? 0,
+    commonNoiseStdUv: o.commonNoiseStdUv ?? 0,
     dtype: o.dtype ?? 'int16',
     gainUv: o.gainUv ?? 0.195,
     msBefore: o.msBefore ?? 1,
@@ -147,6 +151,7 @@ function resolveOptions(o: GeneratorOptions): Resolved {
   if (!(r.samplingFrequency > 0)) throw bad(`samplingFrequency ${r.samplingFrequency}`, 'must be positive');
   if (!Number.isInteger(r.numUnits) || r.numUnits < 0) throw bad(`numUnits ${r.numUnits}`, 'use a non-negative integer');
   if (!(r.noiseStdUv >= 0)) throw bad(`noiseStdUv ${r.noiseStdUv}`, 'must be ≥ 0');
+  if (!(r.commonNoiseStdUv >= 0)) throw bad(`commonNoiseStdUv ${r.commonNoiseStdUv}`, 'must be ≥ 0');
   if (!(r.gainUv > 0)) throw bad(`gainUv ${r.gainUv}`, 'must be positive');
   if (r.dtype !== 'int16' && r.dtype !== 'float32') throw bad(`dtype '${String(r.dtype)}'`, "use 'int16' or 'float32'");
   if (r.snrRange && !(r.noiseStdUv > 0)) throw bad('snrRange needs noise', 'set noiseStdUv > 0 or give amplitudeUv instead');
@@ -315,6 +320,7 @@ export class GeneratorModel {
   }
 
   private addNoise(out: Float64Array, start: number, end: number, chans: Int32Array): void {
+    this.addCommonNoise(out, start, end, chans.length);
     const o = this.o;
     if (o.noiseStdUv === 0) return;
     const nc = chans.length;
@@ -337,13 +343,25 @@ export class GeneratorModel {
       for (let j = 0; j < nc; j++) {
         const c = chans[j];
         if (!kern) {
-          out[b + j] = o.noiseStdUv * z[c - lo];
+          out[b + j] += o.noiseStdUv * z[c - lo];
           continue;
         }
         let s = 0;
         for (let q = kern.offsets[c]; q < kern.offsets[c + 1]; q++) s += kern.weights[q] * z[kern.neighbors[q] - lo];
-        out[b + j] = o.noiseStdUv * s;
+        out[b + j] += o.noiseStdUv * s;
       }
+    }
+  }
+
+  /** The shared component: one value per sample from its own stream, added to every requested channel. */
+  private addCommonNoise(out: Float64Array, start: number, end: number, nc: number): void {
+    const sd = this.o.commonNoiseStdUv;
+    if (sd === 0) return;
+    const z = new Float64Array(1);
+    for (let t = start; t < end; t++) {
+      fillNoise(z, this.o.seed, STREAM_COMMON_NOISE, t, 0, 1);
+      const v = sd * z[0];
+      for (let j = 0, b = (t - start) * nc; j < nc; j++) out[b + j] += v;
     }
   }
 }

@@ -6,6 +6,7 @@
  * Traces are always time-major: element (t, c) sits at t * numChannels + c.
  */
 import { DType, NumericArray, allocArray } from './dtypes.js';
+import { getKernels } from '../kernels/registry.js';
 import { ProbeGroup } from './probe.js';
 import type { RecordingSpec } from './spec.js';
 
@@ -94,6 +95,12 @@ export abstract class Recording {
   protected abstract readRaw(segment: number, start: number, end: number, channels: Int32Array): NumericArray;
 
   /**
+   * True when readRaw always returns a new array that nothing else holds: a scaled read that needs no
+   * scaling (float32, gain 1, offset 0) then hands it over instead of copying it. Default false.
+   */
+  protected readonly readRawIsFresh: boolean = false;
+
+  /**
    * A description from which fromSpec() in another thread rebuilds an equal recording, or null when
    * this recording cannot travel (the executor then runs it in the calling thread).
    * Metadata changed after construction (probe, properties) must be included by the subclass.
@@ -166,6 +173,7 @@ export abstract class Recording {
     const channels = this.resolveChannels(opts.channels);
     const raw = end === start ? allocArray(this.dtype, 0) : this.readRaw(segment, start, end, channels);
     if (!opts.scaled) return raw;
+    if (this.readRawIsFresh && raw instanceof Float32Array && isIdentityScaling(channels, this.gains, this.offsets)) return raw;
     return scaleTraces(raw, channels, this.gains, this.offsets);
   }
 
@@ -264,6 +272,11 @@ export function reviveInit(init: RecordingInit): RecordingInit {
   return { ...init, probe: init.probe ? ProbeGroup.revive(init.probe) : null };
 }
 
+function isIdentityScaling(channels: Int32Array, gains: Float64Array, offsets: Float64Array): boolean {
+  for (const c of channels) if (gains[c] !== 1 || offsets[c] !== 0) return false;
+  return true;
+}
+
 /** µV float32 from raw values: raw * gain[c] + offset[c], with channel c = channels[j]. */
 export function scaleTraces(raw: NumericArray, channels: Int32Array, gains: Float64Array, offsets: Float64Array): Float32Array {
   const nc = channels.length;
@@ -272,8 +285,11 @@ export function scaleTraces(raw: NumericArray, channels: Int32Array, gains: Floa
   // Preprocessed recordings are float32 with gain 1 and offset 0 at every level of a chain: a copy is exact.
   if (raw instanceof Float32Array && g.every((v) => v === 1) && o.every((v) => v === 0)) return raw.slice();
   const out = new Float32Array(raw.length);
+  // int16 with positive gains and no offsets (most raw files, the trace cache): the kernels' dequantizeInt16
+  // gives the same float32 values (raw · gain; + 0 changes nothing when no product is −0) several times faster.
+  if (raw instanceof Int16Array && nc > 0 && g.every((v) => v > 0) && o.every((v) => v === 0)) getKernels().dequantizeInt16(raw, nc, g, out);
   // One monomorphic loop per common dtype: a loop shared by every array type runs several times slower.
-  if (raw instanceof Int16Array) scaleRows16(raw, nc, g, o, out);
+  else if (raw instanceof Int16Array) scaleRows16(raw, nc, g, o, out);
   else scaleRowsAny(raw, nc, g, o, out);
   return out;
 }

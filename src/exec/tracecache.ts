@@ -7,6 +7,9 @@
  * sd the rounding error (sd / 64 / √12 ≈ sd / 220) is far below the noise, and ±32767 steps still hold
  * ±512 sd. Samples beyond that are clipped and counted. float32 stores the traces exactly, at twice the size.
  *
+ * The writing pass can also detect and localize the peaks for motion estimation (motion/peaks.ts) on
+ * the traces exactly as the cache stores them, so motion needs no pass of its own.
+ *
  * The folder lives in os.tmpdir() (or a chosen folder); dispose() removes it. Folders of runs that
  * were killed before they could clean up are removed by the next run (their process no longer exists).
  */
@@ -14,7 +17,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Recording } from '../core/recording.js';
+import { getKernels } from '../kernels/registry.js';
 import { BinaryRecording } from '../io/binary.js';
+import { MotionPeakParams, MotionPeaks, MotionPeakSetup, MotionPeakStitcher, motionChunkInterior, motionPeakSetup, motionPeaksInWindow } from '../motion/peaks.js';
 import { formatBytes } from '../io/bytesource.js';
 import type { TraceChunk } from './chunks.js';
 import { runChunks } from './executor.js';
@@ -35,6 +40,8 @@ export interface TraceCacheOptions {
   jobs?: number;
   reporter?: Reporter;
   signal?: AbortSignal;
+  /** Also detect the motion peaks (as detectMotionPeaks on the cached traces, with this noise). */
+  motionPeaks?: { noiseSd: ArrayLike<number>; params?: MotionPeakParams };
 }
 
 export interface TraceCache {
@@ -47,6 +54,8 @@ export interface TraceCache {
   chunks: number;
   /** int16 samples that were beyond ±32767 steps and were clipped. */
   clippedSamples: number;
+  /** The motion peaks of the cached traces when options.motionPeaks asked for them. */
+  motionPeaks: MotionPeaks | null;
   /** Closes the files and removes the folder; safe to call twice. */
   dispose(): void;
 }
@@ -67,47 +76,66 @@ export function traceCacheBytes(rec: Pick<Recording, 'numChannels' | 'getTotalSa
 }
 
 /**
- * Rounds time-major µV traces to int16 steps (x / gain), clipping at ±32767.
- * Returns the number of clipped samples.
+ * Rounds time-major µV traces to int16 steps (x / gain, half up), clipping at ±32767; NaN from a broken
+ * input sample is stored as 0 rather than propagated. Returns the number of clipped samples.
  */
 export function quantizeTraces(traces: Float32Array, numChannels: number, invGain: Float64Array, out: Int16Array): number {
-  let clipped = 0;
-  for (let i = 0; i < traces.length; i += numChannels) {
-    for (let c = 0; c < numChannels; c++) {
-      let q = Math.round(traces[i + c] * invGain[c]);
-      if (q > INT16_MAX) {
-        q = INT16_MAX;
-        clipped++;
-      } else if (q < -INT16_MAX) {
-        q = -INT16_MAX;
-        clipped++;
-      } else if (q !== q) {
-        q = 0; // NaN from a broken input sample: stored as 0 rather than propagated
-      }
-      out[i + c] = q;
-    }
-  }
-  return clipped;
+  return getKernels().quantizeInt16(traces, numChannels, invGain, out);
 }
 
 interface CacheTaskArgs {
   dtype: TraceCacheDtype;
+  /** µV per stored step (the cache recording's gains; 1 for float32). */
+  gains: Float64Array;
   invGain: Float64Array;
+  motion: { noiseSd: Float64Array; params: MotionPeakParams } | null;
+}
+
+interface CacheTaskState {
+  motion: MotionPeakSetup | null;
 }
 
 interface CacheChunkResult {
   bytes: Uint8Array;
   clipped: number;
+  /** Motion peaks of the chunk's interior (motionChunkInterior), when asked for and not empty. */
+  motionPeaks: MotionPeaks | null;
+}
+
+/** runChunks init (once per thread): the motion peak setup, when the pass detects them. */
+export function cacheTaskInit(recording: Recording, args: CacheTaskArgs): CacheTaskState {
+  return { motion: args.motion ? motionPeakSetup(recording, args.motion.params, args.motion.noiseSd) : null };
 }
 
 /** runChunks task (any thread): one chunk of preprocessed µV traces, encoded for the cache file. */
-export function cacheChunkTask(recording: Recording, chunk: TraceChunk, args: CacheTaskArgs): CacheChunkResult {
+export function cacheChunkTask(recording: Recording, chunk: TraceChunk, args: CacheTaskArgs, ctx: { state: CacheTaskState }): CacheChunkResult {
   const tr = recording.getTraces({ segment: chunk.segment, start: chunk.start, end: chunk.end, scaled: true }) as Float32Array;
-  // A copy: the result's buffer is moved to the main thread, and tr may be a view of the recording's own memory.
-  if (args.dtype === 'float32') return { bytes: new Uint8Array(tr.slice().buffer), clipped: 0 };
-  const q = new Int16Array(tr.length);
-  const clipped = quantizeTraces(tr, recording.numChannels, args.invGain, q);
-  return { bytes: new Uint8Array(q.buffer), clipped };
+  let bytes: Uint8Array;
+  let clipped = 0;
+  if (args.dtype === 'float32') {
+    // A copy: the result's buffer is moved to the main thread, and tr may be a view of the recording's own memory.
+    bytes = new Uint8Array(tr.slice().buffer);
+  } else {
+    const q = new Int16Array(tr.length);
+    clipped = quantizeTraces(tr, recording.numChannels, args.invGain, q);
+    bytes = new Uint8Array(q.buffer);
+  }
+  const setup = ctx.state.motion;
+  if (!setup) return { bytes, clipped, motionPeaks: null };
+  const inner = motionChunkInterior(chunk.start, chunk.end, recording.getNumSamples(chunk.segment), setup.margin);
+  if (inner.from >= inner.to) return { bytes, clipped, motionPeaks: null };
+  // Detected on the traces as the cache returns them (int16 steps back to µV), not on tr.
+  const uv = cachedRows(bytes, args, recording.numChannels, 0, chunk.end - chunk.start);
+  return { bytes, clipped, motionPeaks: motionPeaksInWindow(recording, uv, chunk.segment, chunk.start, inner.from, inner.to, setup) };
+}
+
+/** Rows [from, to) of an encoded chunk in µV, computed as the cache recording's scaled reads compute them. */
+function cachedRows(bytes: Uint8Array, args: Pick<CacheTaskArgs, 'dtype' | 'gains'>, nc: number, from: number, to: number): Float32Array {
+  if (args.dtype === 'float32') return new Float32Array(bytes.buffer, bytes.byteOffset + from * nc * 4, (to - from) * nc).slice();
+  const q = new Int16Array(bytes.buffer, bytes.byteOffset + from * nc * 2, (to - from) * nc);
+  const out = new Float32Array(q.length);
+  getKernels().dequantizeInt16(q, nc, args.gains, out);
+  return out;
 }
 
 function pidAlive(pid: number): boolean {
@@ -174,10 +202,19 @@ export async function cacheTraces(rec: Recording, opts: TraceCacheOptions): Prom
   const fds: number[] = [];
   let clipped = 0;
   let chunks = 0;
+  let motionPeaks: MotionPeaks | null = null;
   try {
     for (const f of files) fds.push(fs.openSync(f, 'wx'));
     const frameBytes = nc * (dtype === 'int16' ? 2 : 4);
-    reporter.log('info', `caching preprocessed traces (${formatBytes(need)} bytes, ${dtype}) in ${dir}`);
+    reporter.log('info', `caching preprocessed traces (${formatBytes(need)} bytes, ${dtype}) in ${dir}${opts.motionPeaks ? ', with the motion peaks' : ''}`);
+    const mp = opts.motionPeaks;
+    const args: CacheTaskArgs = {
+      dtype,
+      gains,
+      invGain: gains.map((g) => 1 / g),
+      motion: mp ? { noiseSd: Float64Array.from(mp.noiseSd), params: mp.params ?? {} } : null,
+    };
+    const stitcher = args.motion ? new MotionPeakStitcher(rec, motionPeakSetup(rec, args.motion.params, args.motion.noiseSd)) : null;
     const run = await runChunks<CacheChunkResult>({
       recording: rec,
       label: 'cache traces',
@@ -185,14 +222,16 @@ export async function cacheTraces(rec: Recording, opts: TraceCacheOptions): Prom
       jobs: opts.jobs,
       reporter,
       signal: opts.signal,
-      task: { module: import.meta.url, exportName: 'cacheChunkTask', init: null, args: { dtype, invGain: gains.map((g) => 1 / g) } satisfies CacheTaskArgs },
+      task: { module: import.meta.url, exportName: 'cacheChunkTask', init: 'cacheTaskInit', args },
       onResult: (chunk, r) => {
         let done = 0;
         const at = chunk.start * frameBytes;
         while (done < r.bytes.byteLength) done += fs.writeSync(fds[chunk.segment], r.bytes, done, r.bytes.byteLength - done, at + done);
         clipped += r.clipped;
+        stitcher?.push(chunk, (a, b) => cachedRows(r.bytes, args, nc, a - chunk.start, b - chunk.start), r.motionPeaks);
       },
     });
+    motionPeaks = stitcher?.finish() ?? null;
     for (const fd of fds.splice(0)) fs.closeSync(fd);
     chunks = run.numChunks;
     recording = new BinaryRecording({
@@ -209,7 +248,7 @@ export async function cacheTraces(rec: Recording, opts: TraceCacheOptions): Prom
     throw e;
   }
   if (clipped > 0) reporter.log('warn', `trace cache: ${clipped} samples beyond ±${Math.floor(INT16_MAX / (opts.stepsPerSigma ?? TRACE_CACHE_STEPS_PER_SIGMA))} noise sd were clipped`);
-  return { recording, dir, dtype, bytesWritten: need, chunks, clippedSamples: clipped, dispose };
+  return { recording, dir, dtype, bytesWritten: need, chunks, clippedSamples: clipped, motionPeaks, dispose };
 }
 
 export type TraceCacheMode = 'auto' | 'on' | 'off';

@@ -49,6 +49,8 @@ export function medianAcrossChannelsTS(
   for (let t = 0; t < nt; t++) {
     const b = t * nc;
     for (let j = 0; j < m; j++) buf[j] = x[b + subset[j]];
-    out[t * outStride + outOffset] = medianInPlace(buf, m);
+    // + 0 turns a −0 median into +0: with both zeros among the middle values, which one a selection
+    // lands on depends on its order, and backends must agree.
+    out[t * outStride + outOffset] = medianInPlace(buf, m) + 0;
   }
 }

@@ -5,6 +5,8 @@ import { gemmTS } from './gemm.js';
 import { medianAcrossChannelsTS } from './median.js';
 import { accumulateCovarianceTS } from './covariance.js';
 import { correlateChannelsTS } from './correlate.js';
+import { dequantizeInt16TS, quantizeInt16TS, scaleChannelsTS } from './quantize.js';
+import { shiftedDotsTS } from './shifteddots.js';
 
 export const tsKernels: Kernels = {
   name: 'ts',
@@ -13,4 +15,8 @@ export const tsKernels: Kernels = {
   medianAcrossChannels: medianAcrossChannelsTS,
   accumulateCovariance: accumulateCovarianceTS,
   correlateChannels: correlateChannelsTS,
+  shiftedDots: shiftedDotsTS,
+  quantizeInt16: quantizeInt16TS,
+  dequantizeInt16: dequantizeInt16TS,
+  scaleChannels: scaleChannelsTS,
 };

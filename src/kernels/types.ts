@@ -43,4 +43,23 @@ export interface Kernels {
    * with nOut = numSamples − taps + 1.
    */
   correlateChannels(x: Float32Array, numChannels: number, filters: Float32Array, taps: number, out: Float32Array): void;
+
+  /**
+   * Dot products of w with `shifts` windows of x spaced `stride` apart, in float64:
+   * out[s] = Σ_{i<n} x[s · stride + i] · w[i]. Template matching scores a template at neighbouring
+   * alignments this way (x: the residual rows around a peak on the template's channels, stride one row).
+   */
+  shiftedDots(x: Float32Array, w: Float32Array, n: number, stride: number, shifts: number, out: Float64Array): void;
+
+  /**
+   * int16 encoding of a time-major float32 block: out = floor(x · invGain[c] + 0.5) in float64, clipped to
+   * ±32767 (NaN → 0). Returns the number of clipped values.
+   */
+  quantizeInt16(x: Float32Array, numChannels: number, invGain: Float64Array, out: Int16Array): number;
+
+  /** out = q · gain[c], the float64 product rounded to float32 (a scaled read of int16 data). */
+  dequantizeInt16(q: Int16Array, numChannels: number, gain: Float64Array, out: Float32Array): void;
+
+  /** out = x · scale[c] in float32, for a time-major block (noise normalisation). out may be x. */
+  scaleChannels(x: Float32Array, numChannels: number, scale: Float32Array, out: Float32Array): void;
 }

@@ -9,6 +9,8 @@ import type { Kernels } from './types.js';
 import { tsKernels } from './tsbackend.js';
 import { WasmArena } from './wasmarena.js';
 import { checkGemmShapes } from './gemm.js';
+import { checkShiftedDots } from './shifteddots.js';
+import { checkQuantize } from './quantize.js';
 import { instantiateKernels, type KernelExports, type WasmModuleLike } from './wasmmodule.js';
 
 /** Input rows per covariance block: a multiple of the kernel's float32 block (1024 rows), as in the reference. */
@@ -54,6 +56,17 @@ export function createWasmKernels(source: Uint8Array | WasmModuleLike, what = 'k
     medianAcrossChannels: (x, nc, subset, out, outStride, outOffset) => medianWasm(ex, arena, b, x, nc, subset, out, outStride, outOffset),
     accumulateCovariance: (x, nc, acc) => covarianceWasm(ex, arena, b, x, nc, acc),
     correlateChannels: (x, nc, filters, taps, out) => correlateWasm(ex, arena, b, x, nc, filters, taps, out),
+    // A module built before shiftedDots existed keeps working (TS reference) until it is rebuilt.
+    shiftedDots: ex.shiftedDots ? (x, w, n, stride, shifts, out) => shiftedDotsWasm(ex, arena, x, w, n, stride, shifts, out) : tsKernels.shiftedDots,
+    quantizeInt16: ex.quantizeInt16
+      ? (x, nc, inv, out) => (checkQuantize(x, nc, inv, out, 'quantizeInt16'), streamPerChannel(arena, b, x, nc, inv, out, (pIn, r, pF, pOut) => ex.quantizeInt16!(pIn, r, nc, pF, pOut)))
+      : tsKernels.quantizeInt16,
+    dequantizeInt16: ex.dequantizeInt16
+      ? (q, nc, gain, out) => void (checkQuantize(q, nc, gain, out, 'dequantizeInt16'), streamPerChannel(arena, b, q, nc, gain, out, (pIn, r, pF, pOut) => ex.dequantizeInt16!(pIn, r, nc, pF, pOut)))
+      : tsKernels.dequantizeInt16,
+    scaleChannels: ex.scaleChannels
+      ? (x, nc, scale, out) => void (checkQuantize(x, nc, scale, out, 'scaleChannels'), streamPerChannel(arena, b, x, nc, scale, out, (pIn, r, pF, pOut) => ex.scaleChannels!(pIn, r, nc, pF, pOut)))
+      : tsKernels.scaleChannels,
   };
 }
 
@@ -222,4 +235,51 @@ function correlateWasm(ex: KernelExports, arena: WasmArena, b: Blocking, x: Floa
       out.set(heap.subarray(o, o + r * nc), (f * nOut + t0) * nc);
     }
   }
+}
+
+/** Small calls (a few thousand values, thousands of times per chunk): one copy in of x and w, no blocking. */
+function shiftedDotsWasm(ex: KernelExports, arena: WasmArena, x: Float32Array, w: Float32Array, n: number, stride: number, shifts: number, out: Float64Array): void {
+  checkShiftedDots(x, w, n, stride, shifts, out);
+  if (shifts === 0) return;
+  const len = (shifts - 1) * stride + n;
+  const [pOut, pW, pX] = arena.layout(shifts * 8, n * 4, len * 4);
+  arena.f32.set(x.subarray(0, len), pX / 4);
+  arena.f32.set(w.subarray(0, n), pW / 4);
+  ex.shiftedDots!(pX, pW, n, stride, shifts, pOut);
+  out.set(arena.f64.subarray(pOut / 8, pOut / 8 + shifts));
+}
+
+type StreamArray = Int16Array | Float32Array | Float64Array;
+
+/** A view of `length` elements of a's type at byte `ptr` of buf. */
+function viewLike(a: StreamArray, buf: ArrayBuffer, ptr: number, length: number): StreamArray {
+  if (a instanceof Int16Array) return new Int16Array(buf, ptr, length);
+  if (a instanceof Float32Array) return new Float32Array(buf, ptr, length);
+  return new Float64Array(buf, ptr, length);
+}
+
+/**
+ * Runs a per-channel kernel (in → out, one factor per channel) over a time-major block, streaming rows
+ * through the arena in blocks; returns the sum of what the kernel returned (clip counts).
+ */
+function streamPerChannel(
+  arena: WasmArena, b: Blocking, x: Int16Array | Float32Array, nc: number, factors: Float32Array | Float64Array, out: Int16Array | Float32Array,
+  call: (pIn: number, rows: number, pFactors: number, pOut: number) => number | void,
+): number {
+  const nt = x.length / nc;
+  if (nt === 0) return 0;
+  const rows = Math.min(nt, rowsPerBlock(nc, b.stream));
+  const [pF, pIn, pOut] = arena.layout(nc * factors.BYTES_PER_ELEMENT, rows * nc * x.BYTES_PER_ELEMENT, rows * nc * out.BYTES_PER_ELEMENT);
+  const buf = arena.f32.buffer as ArrayBuffer;
+  viewLike(factors, buf, pF, nc).set(factors.subarray(0, nc));
+  const inView = viewLike(x, buf, pIn, rows * nc);
+  const outView = viewLike(out, buf, pOut, rows * nc);
+  let total = 0;
+  for (let t0 = 0; t0 < nt; t0 += rows) {
+    const r = Math.min(rows, nt - t0);
+    inView.set(x.subarray(t0 * nc, (t0 + r) * nc));
+    total += call(pIn, r, pF, pOut) ?? 0;
+    out.set(outView.subarray(0, r * nc), t0 * nc);
+  }
+  return total;
 }

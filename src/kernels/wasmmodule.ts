@@ -32,6 +32,12 @@ export interface KernelExports {
   covarianceScratchBytes(numChannels: number): number;
   accumulateCovariance(pX: number, numSamples: number, numChannels: number, pAcc: number, pScratch: number): void;
   correlateChannels(pX: number, numSamples: number, numChannels: number, pW: number, numFilters: number, taps: number, pOut: number): void;
+  /** Absent from modules built before it was added (optional: the host then uses the TS reference). */
+  shiftedDots?(pX: number, pW: number, n: number, stride: number, shifts: number, pOut: number): void;
+  /** Optional like shiftedDots (older modules lack them). */
+  quantizeInt16?(pX: number, numSamples: number, numChannels: number, pInv: number, pOut: number): number;
+  dequantizeInt16?(pQ: number, numSamples: number, numChannels: number, pGain: number, pOut: number): void;
+  scaleChannels?(pX: number, numSamples: number, numChannels: number, pScale: number, pOut: number): void;
 }
 
 const FUNCTIONS = [

@@ -15,8 +15,18 @@ export interface ComputeMotionOptions {
 }
 
 export function computeMotion(recording: Recording, opts: ComputeMotionOptions = {}): { motion: Motion; peaks: MotionPeaks } {
-  if (!recording.hasProbe()) throw new Error('motion estimation needs channel positions: attach a probe with --probe (probeinterface .json, .prb or Kilosort chanMap .mat)');
+  checkProbe(recording);
   const peaks = detectMotionPeaks(recording, { ...opts.peaks, reporter: opts.reporter });
+  return motionFromPeaks(recording, peaks, opts);
+}
+
+/** The second half of computeMotion, for peaks detected elsewhere (e.g. during the trace cache's pass). */
+export function motionFromPeaks(recording: Recording, peaks: MotionPeaks, opts: Pick<ComputeMotionOptions, 'estimate' | 'reporter'> = {}): { motion: Motion; peaks: MotionPeaks } {
+  checkProbe(recording);
   const motion = estimateMotion(peaks, motionLayout(recording), { ...opts.estimate, reporter: opts.reporter });
   return { motion, peaks };
+}
+
+function checkProbe(recording: Recording): void {
+  if (!recording.hasProbe()) throw new Error('motion estimation needs channel positions: attach a probe with --probe (probeinterface .json, .prb or Kilosort chanMap .mat)');
 }

@@ -51,6 +51,8 @@ export function referenceSets(rec: Recording, opts: CommonReferenceOptions): Int
 
 export class CommonReferenceRecording extends Recording {
   private readonly sets: Int32Array[];
+  // readRaw returns a new array, or its own copy of the parent's traces.
+  protected override readonly readRawIsFresh = true;
 
   constructor(readonly parent: Recording, readonly options: CommonReferenceOptions = {}) {
     super(preprocessedInit(parent));
@@ -88,6 +90,7 @@ export class CommonReferenceRecording extends Recording {
       else meanAcrossChannels(x, nr, local, refs, nref, r);
     });
     const srcIndex = Int32Array.from(channels, (c) => col.get(c)!);
+    if (nref === 1 && nc === nr && srcIndex.every((s, j) => s === j)) return subtractRowReference(x, nc, refs);
     const out = new Float32Array(nt * nc);
     for (let t = 0; t < nt; t++) {
       const xo = t * nr;
@@ -106,6 +109,18 @@ export class CommonReferenceRecording extends Recording {
     const a = args as { parent: RecordingSpec; options: CommonReferenceOptions };
     return new CommonReferenceRecording(await load(a.parent), a.options);
   }
+}
+
+/**
+ * x[t, c] −= ref[t] in place (x is this read's own copy): the usual case, every channel referenced to
+ * one global median, without the index lookups of the general case.
+ */
+function subtractRowReference(x: Float32Array, nc: number, ref: Float32Array): Float32Array {
+  for (let t = 0, i = 0; t < ref.length; t++) {
+    const r = ref[t];
+    for (const end = i + nc; i < end; i++) x[i] -= r;
+  }
+  return x;
 }
 
 function meanAcrossChannels(x: Float32Array, nc: number, subset: Int32Array, out: Float32Array, outStride: number, outOffset: number): void {

@@ -30,6 +30,8 @@ export class FilterRecording extends Recording {
   readonly sos: Float64Array;
   readonly margin: number;
   private readonly zi: Float64Array;
+  // readRaw returns a slice of its own working copy.
+  protected override readonly readRawIsFresh = true;
 
   constructor(readonly parent: Recording, readonly options: FilterOptions) {
     super(preprocessedInit(parent));

@@ -20,7 +20,13 @@ export const SORTER_PARAMS = {
     commonReference: {
       default: 'auto',
       choices: ['auto', 'none', 'global-median', 'local-median'],
-      meaning: "Common reference. 'auto' = global median from 32 channels up, none below (a median over a tetrode removes the spikes themselves).",
+      meaning: "Common reference. 'auto' = global median from 32 channels up when the channels share noise (commonNoiseMinSd), none otherwise and below 32 channels (a median over a tetrode removes the spikes themselves).",
+    },
+    commonNoiseMinSd: {
+      default: 0.3,
+      min: 0,
+      max: 10,
+      meaning: "'auto' reference: apply the global median when the noise shared by all channels reaches this fraction of the channel noise sd (0.3 ≈ 10 % of the noise variance). Below it the median removes little noise but still moves with large spikes, leaving their inverted ghosts on every channel.",
     },
     noiseChunks: { default: 10, min: 1, max: 1000, meaning: 'Random 1 s chunks used to estimate per-channel noise (median absolute deviation).' },
   },
@@ -64,6 +70,22 @@ export const SORTER_PARAMS = {
       meaning: 'Split proposals: 2-means seeded along each of this many leading components (amplitude spread from bursts or drift often owns PC1).',
     },
     splitDims: { default: 8, min: 2, max: 64, meaning: 'Principal components of a group used for its 2-means split.' },
+    minSeparation: {
+      default: 4, min: 0, max: 100,
+      meaning: 'A group is also split when a 2-means partition of it is this many pooled sd apart on held-out spikes (discriminant learned on half the spikes, measured on the other half): the dip test lacks power for groups of tens of spikes, while any cut through one unimodal cloud stays below ~3.5 (merging.maxSeparation keeps such pairs apart too). 0 disables.',
+    },
+    separationMaxGroup: {
+      default: 150, min: 0, max: 1e6,
+      meaning: 'The minSeparation rule applies to groups of at most this many spikes; larger groups are split by the dip test alone. In large groups the rule cuts off tails of large units (overlapping spikes, amplitude outliers: tens of spikes far from the main cloud), which look like a small unit beside it.',
+    },
+    separationMinSide: {
+      default: 16, min: 3, max: 10000,
+      meaning: 'A part split off by minSeparation with fewer spikes than this is left unclustered rather than made a cluster: the tail of a large unit (overlapping spikes, outliers) is a handful of spikes far from it and would become a unit of its own; a real small unit among them still has its cluster on another channel or is fitted by matching.',
+    },
+    separationTimeKs: {
+      default: 1.95, min: 0.5, max: 100,
+      meaning: 'A minSeparation split is refused when the two parts fire over different time courses: two-sample Kolmogorov–Smirnov statistic of their spike times above this × sqrt((n+m)/(n·m)) (1.95: 0.1 % false refusals). A unit that drifted or changed in one period forms a second cloud confined to that period; two neurons fire side by side.',
+    },
   },
   merging: {
     mergeScore: { default: 2, min: 0.5, max: 50, meaning: 'Two units are merged when the dip z-score of their spikes along the template-difference axis is below this.' },

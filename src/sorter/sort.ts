@@ -10,13 +10,14 @@ import { Sorting } from '../core/sorting.js';
 import { Reporter, silentReporter } from '../exec/reporter.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { commonReference } from '../preprocessing/common_reference.js';
+import { estimateCommonMode } from '../preprocessing/commonmode.js';
 import { FilterRecording, highpassFilter } from '../preprocessing/filter.js';
 import { DTYPE_BYTES } from '../core/dtypes.js';
-import { computeMotion } from '../motion/compute.js';
+import { computeMotion, motionFromPeaks } from '../motion/compute.js';
 import { correctMotion } from '../motion/correct.js';
 import { isDriftSignificant, DriftDecision } from '../motion/detectdrift.js';
 import type { Motion } from '../motion/motion.js';
-import type { MotionPeaks } from '../motion/peaks.js';
+import type { MotionPeakParams, MotionPeaks } from '../motion/peaks.js';
 import { VERSION } from '../version.js';
 import { recursiveSplit } from '../sortingcomponents/clustering.js';
 import { findEchoSpikes, labelUnits, removeDuplicateSpikes } from '../sortingcomponents/curation.js';
@@ -48,6 +49,8 @@ export interface SortDebug {
   clusters?: Cluster[];
   /** For each template, the clusters it was built from. */
   members?: number[][];
+  /** The sampled peaks and their features that clustering ran on. */
+  peaks?: PeakSample;
 }
 
 export interface SortedUnit {
@@ -69,6 +72,7 @@ export interface SortingSummary {
   numGood: number;
   stageSeconds: Record<string, number>;
   params: SorterParams;
+  preprocessing: PreprocessSummary;
   /** Drift: whether it was estimated, its range and whether the traces were corrected. */
   motion: { estimated: boolean; corrected: boolean; rangeUm: number | null; reason: string };
   warnings: string[];
@@ -116,8 +120,10 @@ export async function sort(recording: Recording, options: SortOptions = {}): Pro
   const { params, reporter } = ctx;
   const warnings = ctx.stage('check input', () => checkInput(recording));
   for (const w of warnings) reporter.log('warn', w);
-  const filtered = ctx.stage('preprocess', () => preprocess(recording, params));
-  const { result: run, cache } = await withTraceCache(recording, filtered, ctx, warnings, (base, counter) => runPasses(base, counter, ctx, warnings, options.debug));
+  const pre = ctx.stage('preprocess', () => preprocess(recording, params));
+  reporter.log('info', pre.summary.reason);
+  const filtered = pre.recording;
+  const { result: run, cache } = await withTraceCache(recording, filtered, ctx, warnings, (base, counter, motionPeaks) => runPasses(base, counter, motionPeaks, ctx, warnings, options.debug));
   // What the sort ran on, as a lazy chain over the input (the cache is gone).
   const rec = run.drift?.corrected ? correctMotion(filtered, run.drift.motion, { sigmaUm: params.motion.sigmaUm }) : filtered;
   const cur = ctx.stage('curate', () => curate(run.matched, run.built.templates, rec, params, run.locations, run.proto.basis.numComponents, reporter));
@@ -131,6 +137,7 @@ export async function sort(recording: Recording, options: SortOptions = {}): Pro
     numGood: units.filter((u) => u.label === 'good').length,
     stageSeconds: ctx.timings,
     params,
+    preprocessing: pre.summary,
     motion: run.drift
       ? { estimated: true, corrected: run.drift.corrected, rangeUm: run.drift.decision.rangeUm, reason: run.drift.decision.reason }
       : { estimated: false, corrected: false, rangeUm: null, reason: motionSkipReason(filtered, params) },
@@ -220,17 +227,18 @@ async function withTraceCache<T>(
   filtered: Recording,
   ctx: SortContext,
   warnings: string[],
-  fn: (base: Recording, counter: ReadCounter) => Promise<T>,
+  fn: (base: Recording, counter: ReadCounter, motionPeaks: MotionPeaks | null) => Promise<T>,
 ): Promise<{ result: T; cache: TraceCacheRecord | null }> {
   // Motion estimation and every later pass read the preprocessed traces from one temporary copy
-  // instead of recomputing the filter and reference on each pass. Its int16 step needs only a rough
-  // noise level (a quarter of a second from each of 4 chunks); the sort's noise is measured on the cache.
+  // instead of recomputing the filter and reference on each pass. Its int16 step (and the motion peaks'
+  // threshold) needs only a rough noise level (a quarter of a second from each of 4 chunks); the sort's
+  // noise is measured on the cache.
   const roughNoise = () => ctx.stage('noise for cache', () => estimateNoiseMad(filtered, { numChunks: 4, chunkSamples: Math.round(filtered.samplingFrequency / 4), seed: ctx.seed }));
   const cache = await maybeCacheTraces(input, filtered, roughNoise, ctx.params, ctx.jobs, ctx.reporter, ctx.stage);
   if (cache?.clippedSamples) warnings.push(`${cache.clippedSamples} samples beyond ±512 noise sd were clipped in the int16 trace cache: set execution.cacheDtype = float32 to keep them`);
   const counter: ReadCounter = { frames: 0, reads: 0 };
   try {
-    const result = await fn(cache?.recording ?? filtered, counter);
+    const result = await fn(cache?.recording ?? filtered, counter, cache?.motionPeaks ?? null);
     return { result, cache: cache && { dtype: cache.dtype, bytesWritten: cache.bytesWritten, chunks: cache.chunks, clippedSamples: cache.clippedSamples } };
   } finally {
     cache?.dispose();
@@ -251,10 +259,13 @@ interface SortPasses {
   counter: ReadCounter;
 }
 
-/** Motion → noise → geometry → prototype → detection → clustering → templates → matching, on `base`. */
-async function runPasses(base: Recording, counter: ReadCounter, ctx: SortContext, warnings: string[], debug: SortDebug | undefined): Promise<SortPasses> {
+/**
+ * Motion → noise → geometry → prototype → detection → clustering → templates → matching, on `base`.
+ * `motionPeaks`: found while the trace cache was written (else the motion stage makes its own pass).
+ */
+async function runPasses(base: Recording, counter: ReadCounter, motionPeaks: MotionPeaks | null, ctx: SortContext, warnings: string[], debug: SortDebug | undefined): Promise<SortPasses> {
   const { params, reporter, seed, jobs, stage } = ctx;
-  const drift = stage('motion', () => estimateDrift(base, params, reporter));
+  const drift = stage('motion', () => estimateDrift(base, params, reporter, motionPeaks));
   if (drift) reporter.log('info', drift.decision.reason);
   const rec = drift?.corrected ? correctMotion(base, drift.motion, { sigmaUm: params.motion.sigmaUm }) : base;
   const scale = stage('noise levels', () => noiseScale(rec, ctx, warnings));
@@ -280,7 +291,7 @@ async function runPasses(base: Recording, counter: ReadCounter, ctx: SortContext
   const clusters = stage('cluster', () => clusterPeaks(peaks, params, reporter));
   const built = stage('templates', () => makeTemplates(src, clusters, setup, locations, ctx));
   reporter.log('info', `${clusters.length} clusters, ${built.merges} merges, ${built.templates.length} templates`);
-  if (debug) Object.assign(debug, { clusters, members: built.members });
+  if (debug) Object.assign(debug, { clusters, members: built.members, peaks });
   const matched = await stage('match', () => runMatching(src, built.templates, setup, proto, params, locations, reporter, jobs));
   return { drift, scale, locations, setup, proto, built, matched, counter };
 }
@@ -386,28 +397,64 @@ function motionSkipReason(rec: Recording, params: SorterParams): string {
   return `the probe spans ${depthSpanUm(rec).toFixed(0)} µm in depth (< motion.minSpanUm = ${params.motion.minSpanUm}): no motion estimate`;
 }
 
-/** Estimates probe motion and decides whether to correct it; null when the geometry does not allow it. */
-function estimateDrift(rec: Recording, params: SorterParams, reporter: Reporter): SortMotion | null {
-  const m = params.motion;
-  if (m.correction === 'off' || depthSpanUm(rec) < m.minSpanUm) return null;
-  const { motion, peaks } = computeMotion(rec, {
-    peaks: { polarity: params.detection.polarity as Polarity },
-    estimate: { rigid: m.rigid, binS: m.binS, windowStepUm: m.windowStepUm, windowScaleUm: m.windowScaleUm },
-    reporter,
-  });
-  const decision = isDriftSignificant(motion, { thresholdUm: m.thresholdUm });
-  return { motion, peaks, decision, corrected: m.correction === 'on' || decision.significant };
+/** Whether motion is estimated: correction not off, and a probe spanning enough depth. */
+function wantsDrift(rec: Recording, params: SorterParams): boolean {
+  return params.motion.correction !== 'off' && depthSpanUm(rec) >= params.motion.minSpanUm;
 }
 
-function preprocess(rec: Recording, params: SorterParams): Recording {
+/** The motion peaks' parameters (their noise comes with the call). */
+function motionPeakParams(params: SorterParams): MotionPeakParams {
+  return { polarity: params.detection.polarity as Polarity };
+}
+
+/**
+ * Estimates probe motion and decides whether to correct it; null when the geometry does not allow it.
+ * `peaks`: motion peaks already detected on `rec` (by the trace cache's pass), else detected here.
+ */
+function estimateDrift(rec: Recording, params: SorterParams, reporter: Reporter, peaks: MotionPeaks | null): SortMotion | null {
+  const m = params.motion;
+  if (!wantsDrift(rec, params)) return null;
+  const estimate = { rigid: m.rigid, binS: m.binS, windowStepUm: m.windowStepUm, windowScaleUm: m.windowScaleUm };
+  const found = peaks
+    ? motionFromPeaks(rec, peaks, { estimate, reporter })
+    : computeMotion(rec, { peaks: motionPeakParams(params), estimate, reporter });
+  const decision = isDriftSignificant(found.motion, { thresholdUm: m.thresholdUm });
+  return { motion: found.motion, peaks: found.peaks, decision, corrected: m.correction === 'on' || decision.significant };
+}
+
+/** What preprocessing decided: the common reference applied, and the shared-noise level behind an 'auto' choice. */
+export interface PreprocessSummary {
+  commonReference: 'none' | 'global-median' | 'local-median';
+  /** sd of the noise shared by all channels, in units of channel noise ('auto' only; see preprocessing/commonmode.ts). */
+  commonNoiseSd: number | null;
+  reason: string;
+}
+
+function preprocess(rec: Recording, params: SorterParams): { recording: Recording; summary: PreprocessSummary } {
   let out = rec;
   const filtered = rec.annotations['is_filtered'] === true;
   if (!filtered && params.preprocessing.highpassHz > 0) out = highpassFilter(out, { freqMin: params.preprocessing.highpassHz });
-  const mode = params.preprocessing.commonReference;
-  const useGlobal = mode === 'global-median' || (mode === 'auto' && rec.numChannels >= 32);
-  if (useGlobal) out = commonReference(out, { reference: 'global', operator: 'median' });
-  else if (mode === 'local-median') out = commonReference(out, { reference: 'local', operator: 'median' });
-  return out;
+  const choice = chooseCommonReference(out, params);
+  if (choice.commonReference === 'global-median') out = commonReference(out, { reference: 'global', operator: 'median' });
+  else if (choice.commonReference === 'local-median') out = commonReference(out, { reference: 'local', operator: 'median' });
+  return { recording: out, summary: choice };
+}
+
+/**
+ * 'auto' applies a global median reference from 32 channels up only when the channels share enough
+ * noise for it to matter: the median moves with every large spike and stamps an inverted ghost of it
+ * on all other channels, a cost worth paying only when it removes real common noise.
+ */
+function chooseCommonReference(filtered: Recording, params: SorterParams): PreprocessSummary {
+  const mode = params.preprocessing.commonReference as PreprocessSummary['commonReference'] | 'auto';
+  if (mode !== 'auto') return { commonReference: mode, commonNoiseSd: null, reason: `preprocessing.commonReference = ${mode}` };
+  if (filtered.numChannels < 32) return { commonReference: 'none', commonNoiseSd: null, reason: `${filtered.numChannels} channels (< 32): no common reference (a median over few channels removes the spikes themselves)` };
+  const min = params.preprocessing.commonNoiseMinSd;
+  const { commonSd } = estimateCommonMode(filtered, { seed: 7 });
+  const level = `noise shared by all channels: ${commonSd.toFixed(2)} of channel noise sd`;
+  return commonSd >= min
+    ? { commonReference: 'global-median', commonNoiseSd: commonSd, reason: `${level} (≥ preprocessing.commonNoiseMinSd = ${min}): global median reference` }
+    : { commonReference: 'none', commonNoiseSd: commonSd, reason: `${level} (< preprocessing.commonNoiseMinSd = ${min}): no common reference` };
 }
 
 /** Writes the preprocessed traces to a temporary cache when execution.cacheTraces asks for it (see decideTraceCache). */
@@ -427,7 +474,9 @@ async function maybeCacheTraces(
   reporter.log('debug', `trace cache: ${decision.reason}`);
   if (!decision.cache) return null;
   const noiseSd = noise();
-  return stage('cache traces', () => cacheTraces(rec, { noiseSd, dtype, tempDir, jobs, reporter }));
+  // When motion will be estimated, its peaks are found in this pass (thresholded on the same rough noise).
+  const motionPeaks = wantsDrift(rec, params) ? { noiseSd, params: motionPeakParams(params) } : undefined;
+  return stage('cache traces', () => cacheTraces(rec, { noiseSd, dtype, tempDir, jobs, reporter, motionPeaks }));
 }
 
 function makeDetectionSetup(rec: Recording, params: SorterParams, locations: Float64Array): DetectionSetup {
@@ -458,7 +507,11 @@ function clusterPeaks(peaks: PeakSample, params: SorterParams, reporter: Reporte
         maxDepth: params.clustering.maxDepth,
         splitDims: params.clustering.splitDims,
         seedComponents: params.clustering.seedComponents,
-      });
+        minSeparation: params.clustering.minSeparation,
+        maxSeparationGroup: params.clustering.separationMaxGroup,
+        minSeparationSide: params.clustering.separationMinSide,
+        timeKs: params.clustering.separationTimeKs,
+      }, spikeTimeKeys(peaks.segment[c], peaks.sample[c]));
       const k = labels.reduce((m, l) => Math.max(m, l + 1), 0);
       for (let l = 0; l < k; l++) {
         const idx: number[] = [];
@@ -471,6 +524,11 @@ function clusterPeaks(peaks: PeakSample, params: SorterParams, reporter: Reporte
   }
   reporter.end();
   return out;
+}
+
+/** One increasing key per spike over all segments (segment first): only the order of times matters to the time-course test. */
+function spikeTimeKeys(segment: Int32Array, sample: Float64Array): Float64Array {
+  return Float64Array.from(sample, (t, i) => segment[i] * 2 ** 44 + t);
 }
 
 function runMatching(src: NormalizedSource, templates: SparseTemplate[], setup: DetectionSetup, proto: Prototype, params: SorterParams, locations: Float64Array, reporter: Reporter, jobs: number | undefined): Promise<MatchedRecording> {

@@ -49,10 +49,14 @@ export function detectPeaks(
   const value: number[] = [];
   const pol = opts.polarity;
   const thr = opts.threshold;
+  // polarityValue inlined: this scan touches every sample, and a sign or abs per element keeps it tight.
+  const both = pol === 'both';
+  const sign = pol === 'negative' ? -1 : 1;
   for (let t = Math.max(0, from); t < Math.min(numSamples, to); t++) {
     const row = t * nc;
     for (let c = 0; c < nc; c++) {
-      const v = polarityValue(data[row + c], pol);
+      const x = data[row + c];
+      const v = both ? Math.abs(x) : sign * x;
       if (!(v >= thr)) continue;
       if (isLocalExtremum(data, numSamples, nc, t, c, v, ex, opts.dedupNeighbours[c], pol)) {
         sample.push(firstSample + t);
@@ -77,6 +81,10 @@ function isLocalExtremum(
 ): boolean {
   const t0 = Math.max(0, t - ex);
   const t1 = Math.min(ns - 1, t + ex);
+  // Most crossings lie on a spike's flanks: the next or previous sample on the same channel rejects
+  // them before the whole neighbourhood is read (same tie rule as below).
+  if (t - 1 >= t0 && polarityValue(data[(t - 1) * nc + c], pol) >= v && neigh.includes(c)) return false;
+  if (t + 1 <= t1 && polarityValue(data[(t + 1) * nc + c], pol) > v && neigh.includes(c)) return false;
   for (let u = t0; u <= t1; u++) {
     const row = u * nc;
     for (let j = 0; j < neigh.length; j++) {

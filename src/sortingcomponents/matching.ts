@@ -7,8 +7,9 @@
  * subtracted spike leaves behind (residualVariance), and two near-simultaneous fits must explain
  * more than one spike would (pair test in matchWindow).
  */
-import { Polarity, detectPeaks, polarityValue } from './detection.js';
+import { Peaks, PeakDetectOptions, Polarity, detectPeaks, polarityValue } from './detection.js';
 import type { TemporalBasis } from './features.js';
+import { getKernels } from '../kernels/registry.js';
 
 export interface SparseTemplate {
   channels: Int32Array;
@@ -126,6 +127,9 @@ export function matchWindow(
   const out = { sample: [] as number[], unit: [] as number[], amplitude: [] as number[], x: [] as number[], y: [] as number[], pcs: [] as Float32Array[] };
   let dirty: Uint8Array | null = null;
   const rv = residualVariance(numSamples, nc, opts.residualError);
+  // Rows of the shift search (L + 2S), or of the sub-sample refinement (L + 1) when maxShift is 0.
+  const block = new Float32Array((L + 2 * Math.max(S, 1)) * templates.reduce((m, t) => Math.max(m, t.channels.length), 0));
+  const peakOpts: PeakDetectOptions = { threshold: opts.threshold, exclusionSamples: opts.exclusionSamples, dedupNeighbours: opts.dedupNeighbours, polarity: opts.polarity };
   // Accepted fits by start row, so a new fit can find the fits it overlaps in time.
   const fitsByStart = new Map<number, Accepted[]>();
   const removed = new Set<number>();
@@ -153,44 +157,42 @@ export function matchWindow(
     list.splice(list.indexOf(a), 1);
     if (a.outIndex >= 0) removed.add(a.outIndex);
   };
-  for (let iter = 0; iter < opts.iterations; iter++) {
-    const peaks = detectPeaks(residual, numSamples, nc, lo, hi, 0, {
-      threshold: opts.threshold,
-      exclusionSamples: opts.exclusionSamples,
-      dedupNeighbours: opts.dedupNeighbours,
-      polarity: opts.polarity,
-    });
-    const order = Array.from(peaks.sample.keys())
-      .filter((i) => !dirty || dirty[peaks.sample[i]] === 1)
-      .sort((a, b) => polarityValue(peaks.value[b], opts.polarity) - polarityValue(peaks.value[a], opts.polarity));
-    if (order.length === 0) break;
-    const nextDirty = new Uint8Array(numSamples);
-    let accepted = 0;
-    for (const i of order) {
-      const t = peaks.sample[i];
-      const c = peaks.channel[i];
-      if (polarityValue(residual[t * nc + c], opts.polarity) < opts.threshold * Math.sqrt(1 + rv.at(t, c))) continue;
-      let fit = bestFit(residual, nc, t, c, templates, opts, rv);
-      if (!fit) continue;
-      const partner = opts.pairWindow > 0 ? overlappingFit(fitsByStart, fit, templates, opts.pairWindow) : null;
-      if (partner) {
-        // Model selection: one spike explaining both fits beats two spikes unless the pair explains
-        // more energy by at least the cost of a spike (minScore², the acceptance bar of one fit).
-        const pt = templates[partner.fit.unit];
-        subtract(residual, nc, partner.fit, pt, L, -1, rv);
-        const single = bestFit(residual, nc, t, c, templates, opts, rv);
-        if (single && single.gain >= partner.fit.gain + fit.gain - opts.minScore * opts.minScore) {
-          forget(partner);
-          fit = single;
-        } else subtract(residual, nc, partner.fit, pt, L, 1, rv);
+  try {
+    for (let iter = 0; iter < opts.iterations; iter++) {
+      const peaks = residualPeaks(residual, numSamples, nc, lo, hi, dirty, peakOpts);
+      const order = Array.from(peaks.sample.keys())
+        .sort((a, b) => polarityValue(peaks.value[b], opts.polarity) - polarityValue(peaks.value[a], opts.polarity));
+      if (order.length === 0) break;
+      const nextDirty = new Uint8Array(numSamples);
+      let accepted = 0;
+      for (const i of order) {
+        const t = peaks.sample[i];
+        const c = peaks.channel[i];
+        if (polarityValue(residual[t * nc + c], opts.polarity) < opts.threshold * Math.sqrt(1 + rv.at(t, c))) continue;
+        let fit = bestFit(residual, nc, t, c, templates, opts, rv, block);
+        if (!fit) continue;
+        const partner = opts.pairWindow > 0 ? overlappingFit(fitsByStart, fit, templates, opts.pairWindow) : null;
+        if (partner) {
+          // Model selection: one spike explaining both fits beats two spikes unless the pair explains
+          // more energy by at least the cost of a spike (minScore², the acceptance bar of one fit).
+          const pt = templates[partner.fit.unit];
+          subtract(residual, nc, partner.fit, pt, L, -1, rv);
+          const single = bestFit(residual, nc, t, c, templates, opts, rv, block);
+          if (single && single.gain >= partner.fit.gain + fit.gain - opts.minScore * opts.minScore) {
+            forget(partner);
+            fit = single;
+          } else subtract(residual, nc, partner.fit, pt, L, 1, rv);
+        }
+        remember(fit, report(fit));
+        subtract(residual, nc, fit, templates[fit.unit], L, 1, rv);
+        for (let r = Math.max(0, fit.start - L); r < Math.min(numSamples, fit.start + 2 * L); r++) nextDirty[r] = 1;
+        accepted++;
       }
-      remember(fit, report(fit));
-      subtract(residual, nc, fit, templates[fit.unit], L, 1, rv);
-      for (let r = Math.max(0, fit.start - L); r < Math.min(numSamples, fit.start + 2 * L); r++) nextDirty[r] = 1;
-      accepted++;
+      if (accepted === 0) break;
+      dirty = nextDirty;
     }
-    if (accepted === 0) break;
-    dirty = nextDirty;
+  } finally {
+    rv.release();
   }
   if (removed.size) {
     const keep = (_: unknown, i: number) => !removed.has(i);
@@ -214,49 +216,101 @@ export function matchWindow(
   };
 }
 
-function dot(residual: Float32Array, nc: number, start: number, w: Float32Array, channels: Int32Array, L: number): number {
-  const nch = channels.length;
-  let s = 0;
-  for (let p = 0; p < L; p++) {
-    const row = (start + p) * nc;
-    const wb = p * nch;
-    for (let q = 0; q < nch; q++) s += residual[row + channels[q]] * w[wb + q];
+/**
+ * Peaks of the residual in rows [lo, hi), restricted to the rows marked in `dirty` (every row when
+ * null): after the first round only the surroundings of subtracted spikes can hold new peaks.
+ */
+function residualPeaks(residual: Float32Array, numSamples: number, nc: number, lo: number, hi: number, dirty: Uint8Array | null, opts: PeakDetectOptions): Peaks {
+  if (!dirty) return detectPeaks(residual, numSamples, nc, lo, hi, 0, opts);
+  const parts: Peaks[] = [];
+  for (let r = lo; r < hi; ) {
+    if (!dirty[r]) {
+      r++;
+      continue;
+    }
+    let end = r;
+    while (end < hi && dirty[end]) end++;
+    parts.push(detectPeaks(residual, numSamples, nc, r, end, 0, opts));
+    r = end;
   }
-  return s;
+  return concatPeaks(parts);
 }
 
-/** Best template, alignment and amplitude for a residual peak at row t on channel c, or null. */
-function bestFit(residual: Float32Array, nc: number, t: number, c: number, templates: MatchTemplate[], opts: MatchOptions, rv: ResidualVariance): Fit | null {
+function concatPeaks(parts: Peaks[]): Peaks {
+  const n = parts.reduce((a, p) => a + p.sample.length, 0);
+  const out: Peaks = { sample: new Float64Array(n), channel: new Int32Array(n), value: new Float32Array(n) };
+  let o = 0;
+  for (const p of parts) {
+    out.sample.set(p.sample, o);
+    out.channel.set(p.channel, o);
+    out.value.set(p.value, o);
+    o += p.sample.length;
+  }
+  return out;
+}
+
+/**
+ * Best template, alignment and amplitude for a residual peak at row t on channel c, or null.
+ * `block` is scratch space for one template's channels over its ±maxShift search window, gathered
+ * once so that the kernel scores all shifts on contiguous memory.
+ */
+function bestFit(residual: Float32Array, nc: number, t: number, c: number, templates: MatchTemplate[], opts: MatchOptions, rv: ResidualVariance, block: Float32Array): Fit | null {
   let best: Fit | null = null;
   const L = opts.length;
-  const consider = (unit: number, start: number, frac: number) => {
+  const S = opts.maxShift;
+  const shifts = 2 * S + 1;
+  const scores = new Float64Array(Math.max(shifts, 2));
+  const consider = (unit: number, start: number, frac: number, score: number) => {
     const tpl = templates[unit];
     const e = tpl.energy[frac];
-    if (!(e > 0)) return;
-    const score = dot(residual, nc, start, tpl.shifted[frac], tpl.channels, L);
     let a = score / e;
     if (a < opts.amplitudeMin) return;
+    // z ≤ score/√e: reject before summing the extra variance.
+    if (score / Math.sqrt(e) < opts.minScore) return;
     if (a > opts.amplitudeMax) a = opts.amplitudeMax;
     const gain = 2 * a * score - a * a * e;
+    // A fit that cannot beat the best one needs no z: the variance sum is the costly part.
+    if (best && !(gain > best.gain)) return;
     // The score's variance is Σ w² (1 + extra variance left by earlier subtractions).
     const z = score / Math.sqrt(e + rv.weighted(start, tpl.shifted[frac], tpl.channels, L));
     if (z < opts.minScore) return;
-    if (!best || gain > best.gain) best = { unit, start, frac, amplitude: a, gain, z };
+    best = { unit, start, frac, amplitude: a, gain, z };
   };
+  const kernels = getKernels();
   for (const u of opts.candidatesPerChannel[c]) {
-    const er = templates[u].extremumRow[c];
+    const tpl = templates[u];
+    if (!(tpl.energy[0] > 0)) continue;
+    const er = tpl.extremumRow[c];
     const guess = t - (er >= 0 ? er : opts.nBefore);
-    for (let s = -opts.maxShift; s <= opts.maxShift; s++) consider(u, guess + s, 0);
+    const nch = tpl.channels.length;
+    gatherRows(residual, nc, guess - S, L + 2 * S, tpl.channels, block);
+    kernels.shiftedDots(block, tpl.shifted[0], L * nch, nch, shifts, scores);
+    for (let k = 0; k < shifts; k++) consider(u, guess - S + k, 0, scores[k]);
   }
   if (!best) return null;
   const b = best as Fit;
-  const up = templates[b.unit].shifted.length;
+  const tpl = templates[b.unit];
+  const up = tpl.shifted.length;
   // Sub-sample refinement: copy f at start s places the spike at s + f/up, between s and s + 1.
+  const nch = tpl.channels.length;
+  gatherRows(residual, nc, b.start - 1, L + 1, tpl.channels, block);
   for (let f = 1; f < up; f++) {
-    consider(b.unit, b.start, f);
-    consider(b.unit, b.start - 1, f);
+    if (!(tpl.energy[f] > 0)) continue;
+    kernels.shiftedDots(block, tpl.shifted[f], L * nch, nch, 2, scores);
+    consider(b.unit, b.start, f, scores[1]);
+    consider(b.unit, b.start - 1, f, scores[0]);
   }
   return best;
+}
+
+/** Copies rows [start, start + rows) of `channels` from a time-major window into `out` (rows × channels.length). */
+function gatherRows(data: Float32Array, nc: number, start: number, rows: number, channels: Int32Array, out: Float32Array): void {
+  const nch = channels.length;
+  for (let p = 0; p < rows; p++) {
+    const row = (start + p) * nc;
+    const o = p * nch;
+    for (let q = 0; q < nch; q++) out[o + q] = data[row + channels[q]];
+  }
 }
 
 /** Subtracts (sign 1) or restores (sign -1) a fitted spike, and the error variance it leaves. */
@@ -285,13 +339,29 @@ export interface ResidualVariance {
   weighted(start: number, w: Float32Array, channels: Int32Array, L: number): number;
   /** Adds scale × error² × w² (scale negative to remove). */
   add(start: number, w: Float32Array, channels: Int32Array, L: number, scale: number): void;
+  /** Hands the buffer back for the next window; the object must not be used afterwards. */
+  release(): void;
 }
+
+/**
+ * A zeroed variance buffer kept between windows of the same size: allocating (and page-faulting)
+ * samples × channels floats per window cost more than the peeling itself on wide probes. Rows that
+ * were written are zeroed again on release.
+ */
+let pooledVariance: Float32Array | null = null;
 
 export function residualVariance(numSamples: number, numChannels: number, relativeError: number): ResidualVariance {
   const e2 = relativeError * relativeError;
-  let extra: Float32Array | null = null;
-  const touched = new Uint8Array(numSamples);
   const nc = numChannels;
+  const size = numSamples * nc;
+  let extra: Float32Array | null = null;
+  let base: Float32Array | null = null;
+  const touched = new Uint8Array(numSamples);
+  const take = (): Float32Array => {
+    base = pooledVariance && pooledVariance.length >= size ? pooledVariance : new Float32Array(size);
+    pooledVariance = null;
+    return base.subarray(0, size);
+  };
   return {
     at: (row, channel) => (extra && touched[row] ? Math.max(0, extra[row * nc + channel]) : 0),
     weighted(start, w, channels, L) {
@@ -301,13 +371,14 @@ export function residualVariance(numSamples: number, numChannels: number, relati
       for (let p = 0; p < L; p++) {
         if (!touched[start + p]) continue;
         const row = (start + p) * nc;
+        // Restoring a spike (pair test) can leave rounding below zero.
         for (let q = 0; q < nch; q++) s += w[p * nch + q] * w[p * nch + q] * Math.max(0, extra[row + channels[q]]);
       }
       return s;
     },
     add(start, w, channels, L, scale) {
       if (!(e2 > 0)) return;
-      extra ??= new Float32Array(numSamples * nc);
+      extra ??= take();
       const nch = channels.length;
       const k = scale * e2;
       for (let p = 0; p < L; p++) {
@@ -315,6 +386,13 @@ export function residualVariance(numSamples: number, numChannels: number, relati
         const row = (start + p) * nc;
         for (let q = 0; q < nch; q++) extra[row + channels[q]] += k * w[p * nch + q] * w[p * nch + q];
       }
+    },
+    release() {
+      if (!extra) return;
+      for (let r = 0; r < numSamples; r++) if (touched[r]) extra.fill(0, r * nc, (r + 1) * nc);
+      if (base && (!pooledVariance || pooledVariance.length < base.length)) pooledVariance = base;
+      extra = null;
+      base = null;
     },
   };
 }

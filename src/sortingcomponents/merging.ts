@@ -5,6 +5,7 @@
  * one unit stay together; near-duplicate templates with distinct spike clouds stay apart).
  */
 import type { SnippetSet } from './snippets.js';
+import { acceptMerges, PairSet } from './mergegroups.js';
 import { dipTest } from './unimodality.js';
 
 export interface MergeCandidateUnit {
@@ -45,21 +46,38 @@ export interface MergeDecision {
   score: number;
 }
 
-/** Every tested pair that should merge, most similar first. */
+/**
+ * The merges to make, most similar first: tested pairs that are one mode, taken only where they do
+ * not join two clusters tested and found distinct (see acceptMerges); each joins two groups.
+ */
 export function findMerges(units: MergeCandidateUnit[], opts: MergeOptions): MergeDecision[] {
   const out: MergeDecision[] = [];
+  const distinct = new PairSet(units.length);
+  // Each unit's mean snippets are computed once, not once per pair and shift.
+  const ext = opts.length + 2 * opts.maxShift;
+  const means: (SnippetMeans | undefined)[] = [];
+  const meansOf = (u: number): SnippetMeans => (means[u] ??= snippetMeans(units[u].snippets, ext));
   for (let a = 0; a < units.length; a++) {
     for (let b = a + 1; b < units.length; b++) {
       if (!opts.near(units[a].peakChannel, units[b].peakChannel)) continue;
-      const d = testPair(units[a].snippets, units[b].snippets, opts);
+      const d = testPair(units[a].snippets, units[b].snippets, opts, [meansOf(a), meansOf(b)]);
       if (d && d.score < opts.mergeScore && d.separation < opts.maxSeparation) out.push({ a, b, shift: d.shift, score: d.score });
+      else if (d) distinct.add(a, b);
     }
   }
-  return out.sort((x, y) => x.score - y.score);
+  return acceptMerges(units.length, out.sort((x, y) => x.score - y.score), distinct).accepted;
 }
 
-/** Dip score of the pair along its discriminant axis, or null when the templates are not even similar. */
-export function testPair(A: SnippetSet, B: SnippetSet, opts: Pick<MergeOptions, 'length' | 'maxShift' | 'candidateCosine' | 'amplitudeMin' | 'amplitudeMax' | 'scaleCosine'>): { score: number; shift: number; cosine: number; separation: number } | null {
+/**
+ * Dip score of the pair along its discriminant axis, or null when the templates are not even similar.
+ * `means`: the two sets' snippetMeans when the caller keeps them (computed here otherwise).
+ */
+export function testPair(
+  A: SnippetSet,
+  B: SnippetSet,
+  opts: Pick<MergeOptions, 'length' | 'maxShift' | 'candidateCosine' | 'amplitudeMin' | 'amplitudeMax' | 'scaleCosine'>,
+  means?: [SnippetMeans, SnippetMeans],
+): { score: number; shift: number; cosine: number; separation: number } | null {
   const common: [number, number][] = [];
   A.channels.forEach((c, i) => {
     const j = B.channels.indexOf(c);
@@ -69,10 +87,11 @@ export function testPair(A: SnippetSet, B: SnippetSet, opts: Pick<MergeOptions, 
   const L = opts.length;
   const S = opts.maxShift;
   const ext = L + 2 * S;
-  const mA = windowMean(A, ext, common, 0, S, L);
+  const [meanA, meanB] = means ?? [snippetMeans(A, ext), snippetMeans(B, ext)];
+  const mA = windowMean(meanA.all, A.channels.length, common, 0, S, L);
   let best = { cos: -Infinity, shift: 0 };
   for (let s = -S; s <= S; s++) {
-    const mB = windowMean(B, ext, common, 1, S + s, L);
+    const mB = windowMean(meanB.all, B.channels.length, common, 1, S + s, L);
     const cos = cosine(mA, mB);
     if (cos > best.cos) best = { cos, shift: s };
   }
@@ -81,14 +100,16 @@ export function testPair(A: SnippetSet, B: SnippetSet, opts: Pick<MergeOptions, 
   // fold is centred on the midpoint of its two group means and scaled by its pooled spread, so
   // both folds share one scale and the dip test sees every spike (twice the points of one fold).
   const heldOut = (trainParity: number): { values: number[]; separation: number } => {
-    const tA = windowMean(A, ext, common, 0, S, L, trainParity);
-    const tB = windowMean(B, ext, common, 1, S + best.shift, L, trainParity);
+    const tA = windowMean(meanA.byParity[trainParity], A.channels.length, common, 0, S, L);
+    const tB = windowMean(meanB.byParity[trainParity], B.channels.length, common, 1, S + best.shift, L);
     // Scale is removed first: spikes of one unit at another amplitude (later spikes of a burst,
     // drift towards the probe) differ from it by a factor the matching fits anyway.
     // Only for matching shapes: a scaled copy has cosine ≈ 1, and when shapes differ the
     // amplitude difference is evidence of two units as well.
     const alpha = best.cos >= opts.scaleCosine ? scaleBetween(tA, tB, opts.amplitudeMin, opts.amplitudeMax) : 1;
-    const axis = tA.map((v, i) => v - alpha * tB[i]);
+    // Timing is removed too: the halves of one unit detected half a sample apart differ by the
+    // template's time derivative (sharp spikes: several sd), which no integer shift aligns.
+    const axis = withoutTiming(tA.map((v, i) => v - alpha * tB[i]), tA, common.length);
     const pa = project(A, ext, common, 0, S, L, axis, 1 - trainParity);
     const pb = project(B, ext, common, 1, S + best.shift, L, axis, 1 - trainParity);
     const values = standardizePair(pa, pb);
@@ -99,6 +120,24 @@ export function testPair(A: SnippetSet, B: SnippetSet, opts: Pick<MergeOptions, 
   const f1 = heldOut(1);
   const score = dipTest([...f0.values, ...f1.values]).score;
   return { score, shift: best.shift, cosine: best.cos, separation: 0.5 * (f0.separation + f1.separation) };
+}
+
+/**
+ * `axis` (L × nc, time-major) minus its component along the time derivative of `template`: the
+ * direction in which a sub-sample shift moves a spike.
+ */
+export function withoutTiming(axis: Float64Array, template: Float64Array, nc: number): Float64Array {
+  const L = axis.length / nc;
+  const deriv = new Float64Array(axis.length);
+  for (let p = 1; p < L - 1; p++) for (let q = 0; q < nc; q++) deriv[p * nc + q] = 0.5 * (template[(p + 1) * nc + q] - template[(p - 1) * nc + q]);
+  let ad = 0;
+  let dd = 0;
+  for (let k = 0; k < axis.length; k++) {
+    ad += axis[k] * deriv[k];
+    dd += deriv[k] * deriv[k];
+  }
+  const c = dd > 0 ? ad / dd : 0;
+  return axis.map((v, k) => v - c * deriv[k]);
 }
 
 /**
@@ -129,20 +168,41 @@ export function standardizePair(a: number[], b: number[]): number[] {
   return [...a, ...b].map((v) => (v - mid) / sd);
 }
 
-/** Mean over spikes (optionally only those with index parity `parity`) of the window [off, off+L) on common channels. */
-function windowMean(set: SnippetSet, ext: number, common: [number, number][], side: 0 | 1, off: number, L: number, parity?: number): Float64Array {
-  const nc = set.channels.length;
-  const out = new Float64Array(L * common.length);
-  let n = 0;
+/** Mean snippet (ext × channels) of a set over all its spikes, and over those of even and of odd index. */
+export interface SnippetMeans {
+  all: Float64Array;
+  byParity: [Float64Array, Float64Array];
+}
+
+export function snippetMeans(set: SnippetSet, ext: number): SnippetMeans {
+  const w = ext * set.channels.length;
+  const all = new Float64Array(w);
+  const byParity: [Float64Array, Float64Array] = [new Float64Array(w), new Float64Array(w)];
+  // Sums in spike order, then one division: the same values a per-window mean over the spikes gives.
   for (let i = 0; i < set.count; i++) {
-    if (parity !== undefined && i % 2 !== parity) continue;
-    n++;
-    const base = i * ext * nc;
-    for (let p = 0; p < L; p++) {
-      for (let q = 0; q < common.length; q++) out[p * common.length + q] += set.data[base + (off + p) * nc + common[q][side]];
+    const base = i * w;
+    const half = byParity[i % 2];
+    for (let k = 0; k < w; k++) {
+      const v = set.data[base + k];
+      all[k] += v;
+      half[k] += v;
     }
   }
-  if (n) for (let k = 0; k < out.length; k++) out[k] /= n;
+  const divide = (m: Float64Array, n: number) => {
+    if (n) for (let k = 0; k < w; k++) m[k] /= n;
+  };
+  divide(all, set.count);
+  divide(byParity[0], (set.count + 1) >> 1);
+  divide(byParity[1], set.count >> 1);
+  return { all, byParity };
+}
+
+/** The window [off, off+L) of a mean snippet (nc channels) on the common channels of one side. */
+function windowMean(mean: Float64Array, nc: number, common: [number, number][], side: 0 | 1, off: number, L: number): Float64Array {
+  const out = new Float64Array(L * common.length);
+  for (let p = 0; p < L; p++) {
+    for (let q = 0; q < common.length; q++) out[p * common.length + q] = mean[(off + p) * nc + common[q][side]];
+  }
   return out;
 }
 

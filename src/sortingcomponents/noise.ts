@@ -1,7 +1,8 @@
 /**
  * Per-channel noise level from the median absolute deviation of random chunks: robust to spikes,
- * which occupy a small fraction of samples. Medians come from quickselect (linear time), not sorts:
- * the noise pass runs on every 384-channel sort and must cost a fraction of a second.
+ * which occupy a small fraction of samples. Medians come from quickselect (linear time), not sorts, and
+ * on int16 recordings from per-channel histograms of the integer steps (exact, and several times
+ * faster): the noise pass runs on every 384-channel sort and must cost a fraction of a second.
  */
 import type { Recording } from '../core/recording.js';
 import { seededRandom } from './random.js';
@@ -18,15 +19,24 @@ export function estimateNoiseMad(rec: Recording, opts: NoiseOptions): Float32Arr
   const rand = seededRandom(opts.seed ?? 1);
   // MAD per chunk, then the median over chunks.
   const perChunk = Array.from({ length: nc }, () => new Float64Array(opts.numChunks));
+  // int16 recordings (the sorter's trace cache, most raw files): exact medians from histograms of the
+  // integer steps, ~10× faster than selecting among float copies.
+  if (rec.dtype === 'int16') {
+    const hist = new Int16MadHistogram(nc);
+    for (let k = 0; k < opts.numChunks; k++) {
+      const { seg, start, len } = drawChunk(rec, opts.chunkSamples, rand);
+      const raw = rec.getTraces({ segment: seg, start, end: start + len, scaled: false });
+      if (!(raw instanceof Int16Array)) throw new Error(`estimateNoiseMad: an int16 recording returned ${raw.constructor.name} traces`);
+      hist.madSteps(raw, len).forEach((m, c) => (perChunk[c][k] = (m * Math.abs(rec.gains[c])) / MAD_TO_SD));
+    }
+    return Float32Array.from(perChunk, (v) => (v.length ? kthSmallest(v, v.length >> 1) : 0));
+  }
   // Columns are copied out GROUP channels at a time: each row then costs one cache line, where a
   // column at a time would miss the cache on every sample of a wide recording.
   const GROUP = 16;
   const cols = Array.from({ length: Math.min(GROUP, nc) }, () => new Float64Array(Math.max(0, opts.chunkSamples)));
   for (let k = 0; k < opts.numChunks; k++) {
-    const seg = Math.floor(rand() * rec.numSegments);
-    const ns = rec.getNumSamples(seg);
-    const len = Math.min(ns, opts.chunkSamples);
-    const start = Math.floor(rand() * (ns - len + 1));
+    const { seg, start, len } = drawChunk(rec, opts.chunkSamples, rand);
     const tr = rec.getTraces({ segment: seg, start, end: start + len, scaled: true }) as Float32Array;
     for (let c0 = 0; c0 < nc; c0 += GROUP) {
       const g = Math.min(GROUP, nc - c0);
@@ -40,6 +50,100 @@ export function estimateNoiseMad(rec: Recording, opts: NoiseOptions): Float32Arr
   return Float32Array.from(perChunk, (v) => (v.length ? kthSmallest(v, v.length >> 1) : 0));
 }
 
+/** One random chunk: a segment, then a start within it (the order of the draws fixes the chunks for a seed). */
+function drawChunk(rec: Recording, chunkSamples: number, rand: () => number): { seg: number; start: number; len: number } {
+  const seg = Math.floor(rand() * rec.numSegments);
+  const ns = rec.getNumSamples(seg);
+  const len = Math.min(ns, chunkSamples);
+  const start = Math.floor(rand() * (ns - len + 1));
+  return { seg, start, len };
+}
+
+/** MAD of Gaussian noise / its standard deviation. */
+const MAD_TO_SD = 0.6744897501960817;
+
+/** int16 steps either side of 0 that the histogram holds; medians beyond it fall back to selection. */
+const HIST_HALF = 4096;
+const HIST_BINS = 2 * HIST_HALF;
+/** Histograms are HIST_BINS + 16 apart: a power-of-two stride would put every channel's busy bins in the same cache sets. */
+const HIST_STRIDE = HIST_BINS + 16;
+
+/**
+ * Per-channel median absolute deviation, in int16 steps, of time-major int16 blocks, from one
+ * histogram per channel: the median is the bin where the cumulative count passes index n >> 1 (the
+ * value kthSmallest picks), the MAD the smallest distance d around it that holds more than n >> 1
+ * values. Both are exact; a channel whose median or MAD reaches past ±HIST_HALF steps (a saturated or
+ * offset channel) is selected from a copy instead.
+ */
+export class Int16MadHistogram {
+  private readonly hist: Int32Array;
+  private readonly below: Int32Array;
+  private readonly above: Int32Array;
+
+  constructor(readonly numChannels: number) {
+    this.hist = new Int32Array(numChannels * HIST_STRIDE);
+    this.below = new Int32Array(numChannels);
+    this.above = new Int32Array(numChannels);
+  }
+
+  /** MAD in steps per channel of the first `numSamples` rows of `raw`. */
+  madSteps(raw: Int16Array, numSamples: number): Float64Array {
+    const nc = this.numChannels;
+    if (raw.length < numSamples * nc) throw new Error(`Int16MadHistogram: ${raw.length} values cannot hold ${numSamples} rows of ${nc} channels`);
+    const { hist, below, above } = this;
+    hist.fill(0);
+    below.fill(0);
+    above.fill(0);
+    for (let t = 0, i = 0; t < numSamples; t++) {
+      for (let c = 0, o = HIST_HALF; c < nc; c++, i++, o += HIST_STRIDE) {
+        const v = raw[i];
+        if (v >= HIST_HALF) above[c]++;
+        else if (v < -HIST_HALF) below[c]++;
+        else hist[o + v]++;
+      }
+    }
+    const out = new Float64Array(nc);
+    if (numSamples === 0) return out;
+    const k = numSamples >> 1;
+    for (let c = 0; c < nc; c++) {
+      const m = this.fromHistogram(c, k);
+      out[c] = m >= 0 ? m : madStepsBySelection(raw, numSamples, nc, c);
+    }
+    return out;
+  }
+
+  /** MAD in steps of channel c from its histogram; -1 when it lies outside the histogram. */
+  private fromHistogram(c: number, k: number): number {
+    const h = this.hist.subarray(c * HIST_STRIDE, c * HIST_STRIDE + HIST_BINS);
+    let cum = this.below[c];
+    if (cum > k) return -1;
+    let med = -1;
+    for (let b = 0; b < HIST_BINS; b++) {
+      cum += h[b];
+      if (cum > k) {
+        med = b;
+        break;
+      }
+    }
+    if (med < 0) return -1;
+    // Values outside the histogram are farther from the median than any distance still inside it.
+    let count = h[med];
+    let d = 0;
+    while (count <= k) {
+      d++;
+      if (med - d < 0 || med + d >= HIST_BINS) return -1;
+      count += h[med - d] + h[med + d];
+    }
+    return d;
+  }
+}
+
+function madStepsBySelection(raw: Int16Array, numSamples: number, nc: number, c: number): number {
+  const col = new Float64Array(numSamples);
+  for (let t = 0; t < numSamples; t++) col[t] = raw[t * nc + c];
+  return madInPlace(col);
+}
+
 /** MAD / 0.6745: the standard deviation of Gaussian noise, unaffected by a few large spikes. */
 export function madSigma(v: ArrayLike<number>): number {
   return madSigmaInPlace(Float64Array.from(v));
@@ -47,11 +151,16 @@ export function madSigma(v: ArrayLike<number>): number {
 
 /** madSigma of a scratch array that it reorders and overwrites (no allocation). */
 export function madSigmaInPlace(a: Float64Array): number {
+  return madInPlace(a) / MAD_TO_SD;
+}
+
+/** Median absolute deviation (medians at index n >> 1) of a scratch array that it overwrites; 0 when empty. */
+function madInPlace(a: Float64Array): number {
   if (a.length === 0) return 0;
   const k = a.length >> 1;
   const med = kthSmallest(a, k);
   for (let i = 0; i < a.length; i++) a[i] = Math.abs(a[i] - med);
-  return kthSmallest(a, k) / 0.6744897501960817;
+  return kthSmallest(a, k);
 }
 
 /**

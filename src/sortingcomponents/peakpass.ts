@@ -12,7 +12,7 @@ import { Polarity, detectPeaks, matchedFilter } from './detection.js';
 import { TemporalBasis, copyWaveform, learnTemporalBasis, projectSnippet } from './features.js';
 import { madSigmaInPlace } from './noise.js';
 import { seededRandom } from './random.js';
-import { NormalizedSource, readNormalized } from './traces.js';
+import { NormalizedSource, TraceWindow, readNormalized } from './traces.js';
 
 export interface DetectionSetup {
   polarity: Polarity;
@@ -52,8 +52,11 @@ export function learnPrototype(
     windows.push({ seg, start, end: start + len });
   }
   const L = setup.length;
+  // The matched filter's noise is measured on the first windows: kept here instead of read again.
+  const noiseWindows: TraceWindow[] = [];
   for (const w of windows) {
     const win = readNormalized(src, w.seg, w.start, w.end, L);
+    if (noiseWindows.length < MATCHED_NOISE_WINDOWS) noiseWindows.push(win);
     const peaks = detectPeaks(win.data, win.numSamples, nc, L, win.numSamples - L, win.firstSample, {
       threshold: opts.threshold,
       exclusionSamples: setup.exclusionSamples,
@@ -74,7 +77,10 @@ export function learnPrototype(
   waves.forEach((w, i) => flat.set(w, i * L));
   const { filter, peakIndex } = waves.length > 0 ? prototypeFilter(flat, L, setup.nBefore, src.recording.samplingFrequency) : fallbackFilter(src.recording.samplingFrequency);
   const basis = waves.length > 0 ? learnTemporalBasis(flat, L, opts.numComponents, setup.nBefore) : fallbackBasis(L, setup.nBefore, opts.numComponents, src.recording.samplingFrequency);
-  const filterScale = matchedFilterNoise(src, windows.slice(0, 4), filter, peakIndex);
+  // Each noise window with the filter's length as margin: a view of the kept one when its margin is wide enough.
+  const F = filter.length;
+  const filterWindows = noiseWindows.map((win, k) => (F <= L ? narrowWindow(win, L, F) : readNormalized(src, windows[k].seg, windows[k].start, windows[k].end, F)));
+  const filterScale = matchedFilterNoise(filterWindows, filter, peakIndex);
   return { basis, filter, peakIndex, filterScale, numPeaksUsed: waves.length };
 }
 
@@ -119,21 +125,48 @@ function fallbackBasis(L: number, nBefore: number, k: number, fs: number): Tempo
   return { components: comps, numComponents: k, length: L, nBefore };
 }
 
-function matchedFilterNoise(src: NormalizedSource, windows: { seg: number; start: number; end: number }[], filter: Float32Array, peakIndex: number): Float32Array {
-  const nc = src.recording.numChannels;
+/** The first this many chunks measure the matched filter's noise level. */
+const MATCHED_NOISE_WINDOWS = 4;
+
+/** The same window with `margin` rows on each side instead of its `from` (≥ margin): a view, no copy. */
+function narrowWindow(win: TraceWindow, from: number, margin: number): TraceWindow {
+  const cut = from - margin;
+  const nc = win.numChannels;
+  const numSamples = win.numSamples - 2 * cut;
+  return { data: win.data.subarray(cut * nc, (cut + numSamples) * nc), numSamples, numChannels: nc, firstSample: win.firstSample + cut, framesRead: win.framesRead };
+}
+
+/** Channels whose matched-filter outputs are gathered together (one sweep over the output rows per block). */
+const NOISE_CHANNEL_BLOCK = 16;
+
+/**
+ * Per channel, 1 / the robust sd of the matched-filter output over the windows (each read with the
+ * filter's length as margin, so the rows scored are exactly the windows' own).
+ */
+function matchedFilterNoise(windows: TraceWindow[], filter: Float32Array, peakIndex: number): Float32Array {
+  const F = filter.length;
+  const nc = windows.length ? windows[0].numChannels : 0;
   const ones = new Float32Array(nc).fill(1);
-  const outs = windows.map((w) => {
-    const win = readNormalized(src, w.seg, w.start, w.end, filter.length);
-    return { y: matchedFilter(win.data, win.numSamples, nc, filter, peakIndex, ones), numSamples: win.numSamples };
-  });
-  const rows = outs.reduce((a, o) => a + Math.max(0, o.numSamples - 2 * filter.length), 0);
-  const v = new Float64Array(rows);
-  return Float32Array.from({ length: nc }, (_, c) => {
+  const outs = windows.map((win) => ({ y: matchedFilter(win.data, win.numSamples, nc, filter, peakIndex, ones), numSamples: win.numSamples }));
+  const rows = outs.reduce((a, o) => a + Math.max(0, o.numSamples - 2 * F), 0);
+  const cols = new Float64Array(Math.min(NOISE_CHANNEL_BLOCK, nc) * rows);
+  const scale = new Float32Array(nc);
+  for (let c0 = 0; c0 < nc; c0 += NOISE_CHANNEL_BLOCK) {
+    const nb = Math.min(NOISE_CHANNEL_BLOCK, nc - c0);
     let n = 0;
-    for (const o of outs) for (let t = filter.length; t < o.numSamples - filter.length; t++) v[n++] = o.y[t * nc + c];
-    const s = madSigmaInPlace(v);
-    return s > 0 ? 1 / s : 0;
-  });
+    for (const o of outs) {
+      const y = o.y;
+      for (let t = F; t < o.numSamples - F; t++, n++) {
+        const row = t * nc + c0;
+        for (let j = 0; j < nb; j++) cols[j * rows + n] = y[row + j];
+      }
+    }
+    for (let j = 0; j < nb; j++) {
+      const s = madSigmaInPlace(cols.subarray(j * rows, (j + 1) * rows));
+      scale[c0 + j] = s > 0 ? 1 / s : 0;
+    }
+  }
+  return scale;
 }
 
 export interface PeakSample {

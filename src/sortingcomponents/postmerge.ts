@@ -6,6 +6,7 @@
  * period (a single neuron never fires twice within it; two neurons do at chance).
  */
 import type { SparseTemplate } from './matching.js';
+import { acceptMerges, PairSet } from './mergegroups.js';
 import { scaleBetween, standardizePair, type PairTestOptions } from './merging.js';
 import { dipTest } from './unimodality.js';
 
@@ -53,22 +54,31 @@ export function findPostMerges(spikes: PostMergeSpikes, templates: SparseTemplat
   const n = templates.length;
   const byUnit: number[][] = Array.from({ length: n }, () => []);
   spikes.unit.forEach((u, i) => byUnit[u].push(i));
-  const decisions: PostMergeDecision[] = [];
+  const candidates: PostMergeDecision[] = [];
+  // Pairs compared and found to be two units: no merge chain may join them (see acceptMerges).
+  const distinct = new PairSet(n);
   for (let a = 0; a < n; a++) {
     for (let b = a + 1; b < n; b++) {
       if (byUnit[a].length < 8 || byUnit[b].length < 8) continue;
       if (!opts.near(templates[a].peakChannel, templates[b].peakChannel)) continue;
       const cos = alignedCosine(templates[a], templates[b], opts.maxShift);
-      if (cos < opts.candidateCosine) continue;
+      if (cos < opts.candidateCosine) {
+        distinct.add(a, b);
+        continue;
+      }
       const d = testMatchedPair(spikes, byUnit[a], byUnit[b], templates[a], templates[b], cos, opts);
-      if (!d || d.score >= opts.mergeScore || d.separation >= opts.maxSeparation) continue;
+      if (!d) continue;
+      if (d.score >= opts.mergeScore || d.separation >= opts.maxSeparation) {
+        distinct.add(a, b);
+        continue;
+      }
       const v = crossViolations(spikes, byUnit[a], byUnit[b], opts);
       const decision = { a, b, cosine: cos, score: d.score, separation: d.separation, crossViolations: v.observed, expectedViolations: v.expected };
-      if (refractoryVeto(v.observed, v.expected, opts.maxCrossViolationRatio)) continue;
-      decisions.push(decision);
+      if (refractoryVeto(v.observed, v.expected, opts.maxCrossViolationRatio)) distinct.add(a, b);
+      else candidates.push(decision);
     }
   }
-  decisions.sort((x, y) => x.score - y.score);
+  const decisions = acceptMerges(n, candidates.sort((x, y) => x.score - y.score), distinct).accepted;
   // Union-find over the accepted pairs; each group is named after its largest unit.
   const parent = Int32Array.from({ length: n }, (_, i) => i);
   const find = (u: number): number => (parent[u] === u ? u : (parent[u] = find(parent[u])));

@@ -1,8 +1,12 @@
 /**
- * Reads spike snippets (normalised traces around given samples, on per-owner channel sets) in one
- * ordered pass over the chunks that contain them, so random access never re-reads a chunk.
+ * Reads spike snippets (normalised traces around given samples, on per-owner channel sets). Snippets
+ * are read in time order, nearby ones together: one read per run of overlapping or close windows
+ * (never beyond a chunk) of only the rows those windows cover, and only the values a snippet holds
+ * are converted to noise units. Values equal what readNormalized gives for the same samples (see
+ * normalizeSample), so the grouping changes the I/O, never a snippet.
  */
-import { NormalizedSource, readNormalized } from './traces.js';
+import type { NumericArray } from '../core/dtypes.js';
+import { ChannelNormalizer, NormalizedSource, channelNormalizer, normalizeSample } from './traces.js';
 
 export interface SnippetRequest {
   segment: Int32Array;
@@ -18,6 +22,41 @@ export interface SnippetSet {
   count: number;
 }
 
+/** A run of requests (positions [from, to) of the time order) read with one getTraces call. */
+export interface SnippetReadGroup {
+  segment: number;
+  from: number;
+  to: number;
+  /** Rows [start, end) of the segment the group's windows cover (may reach outside it: zero padding). */
+  start: number;
+  end: number;
+}
+
+/**
+ * Splits time-ordered windows [sample - nBefore, sample - nBefore + length) into read groups: a window
+ * joins the previous group when it starts within `length` rows of that group's end, in the same
+ * segment and the same chunk (so one read never exceeds a chunk and its margins).
+ */
+export function snippetReadGroups(segment: Int32Array, sample: Float64Array, order: ArrayLike<number>, nBefore: number, length: number, chunkSamples: number): SnippetReadGroup[] {
+  const groups: SnippetReadGroup[] = [];
+  let cur: SnippetReadGroup | null = null;
+  let curChunk = -1;
+  for (let k = 0; k < order.length; k++) {
+    const r = order[k];
+    const start = Math.round(sample[r]) - nBefore;
+    const chunk = Math.floor(sample[r] / chunkSamples);
+    if (cur && cur.segment === segment[r] && curChunk === chunk && start <= cur.end + length) {
+      cur.to = k + 1;
+      cur.end = Math.max(cur.end, start + length);
+      continue;
+    }
+    cur = { segment: segment[r], from: k, to: k + 1, start, end: start + length };
+    curChunk = chunk;
+    groups.push(cur);
+  }
+  return groups;
+}
+
 export function gatherSnippets(
   src: NormalizedSource,
   req: SnippetRequest,
@@ -26,6 +65,7 @@ export function gatherSnippets(
   length: number,
   chunkSamples: number,
 ): SnippetSet[] {
+  const rec = src.recording;
   const nOwners = channelsPerOwner.length;
   const counts = new Int32Array(nOwners);
   for (const o of req.owner) counts[o]++;
@@ -34,31 +74,45 @@ export function gatherSnippets(
   const fill = new Int32Array(nOwners);
   req.owner.forEach((o, i) => (slot[i] = fill[o]++));
   const order = Array.from(req.owner.keys()).sort((a, b) => req.segment[a] - req.segment[b] || req.sample[a] - req.sample[b]);
-  let i = 0;
-  while (i < order.length) {
-    const seg = req.segment[order[i]];
-    const chunk = Math.floor(req.sample[order[i]] / chunkSamples);
-    let j = i;
-    while (j < order.length && req.segment[order[j]] === seg && Math.floor(req.sample[order[j]] / chunkSamples) === chunk) j++;
-    const start = chunk * chunkSamples;
-    const end = Math.min(src.recording.getNumSamples(seg), start + chunkSamples);
-    const win = readNormalized(src, seg, start, end, length);
-    const nc = win.numChannels;
-    for (let k = i; k < j; k++) {
+  const nc = rec.numChannels;
+  const f = channelNormalizer(src);
+  for (const g of snippetReadGroups(req.segment, req.sample, order, nBefore, length, chunkSamples)) {
+    const a = Math.max(0, g.start);
+    const b = Math.min(rec.getNumSamples(g.segment), g.end);
+    if (b <= a) continue;
+    // All channels: from a binary file (the trace cache) that is a view of the bytes read, no copy.
+    const raw = rec.getTraces({ segment: g.segment, start: a, end: b });
+    for (let k = g.from; k < g.to; k++) {
       const r = order[k];
       const o = req.owner[r];
       const ch = channelsPerOwner[o];
-      const row0 = Math.round(req.sample[r]) - win.firstSample - nBefore;
-      const base = slot[r] * length * ch.length;
-      const dst = out[o].data;
-      for (let p = 0; p < length; p++) {
-        const srcRow = (row0 + p) * nc;
-        for (let q = 0; q < ch.length; q++) dst[base + p * ch.length + q] = win.data[srcRow + ch[q]];
-      }
+      const row0 = Math.round(req.sample[r]) - nBefore;
+      copySnippet(raw, nc, row0 - a, b - a, ch, f, length, out[o].data, slot[r] * length * ch.length);
     }
-    i = j;
+    if (src.counter) {
+      src.counter.frames += b - a;
+      src.counter.reads++;
+    }
   }
   return out;
+}
+
+/**
+ * Copies `length` rows from raw row `row0` (raw holds `rows` rows of `width` columns) into dst at
+ * `base`, columns `cols`, in noise units; rows outside the raw block stay zero (segment edges).
+ */
+function copySnippet(raw: NumericArray, width: number, row0: number, rows: number, cols: Int32Array, f: ChannelNormalizer, length: number, dst: Float32Array, base: number): void {
+  const nch = cols.length;
+  const p0 = Math.max(0, -row0);
+  const p1 = Math.min(length, rows - row0);
+  for (let p = p0; p < p1; p++) {
+    const src = (row0 + p) * width;
+    const d = base + p * nch;
+    for (let q = 0; q < nch; q++) {
+      const j = cols[q];
+      dst[d + q] = normalizeSample(raw[src + j], f.gain[j], f.offset[j], f.scale[j]);
+    }
+  }
 }
 
 /** Mean of a snippet set (length × channels). */

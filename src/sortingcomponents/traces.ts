@@ -3,6 +3,7 @@
  * scale so that noise has unit standard deviation, read with margins and zero-padded at the
  * segment edges. Every sorter stage sees traces through this one function.
  */
+import type { NumericArray } from '../core/dtypes.js';
 import type { Recording } from '../core/recording.js';
 
 export interface NormalizedSource {
@@ -40,19 +41,56 @@ export function readNormalized(src: NormalizedSource, segment: number, start: nu
   const a = Math.max(0, first);
   const b = Math.min(ns, end + margin);
   if (b > a) {
-    const raw = rec.getTraces({ segment, start: a, end: b, scaled: true }) as Float32Array;
-    const off = (a - first) * nc;
-    const scale = src.scale;
-    for (let t = 0; t < b - a; t++) {
-      const i = t * nc;
-      for (let c = 0; c < nc; c++) data[off + i + c] = raw[i + c] * scale[c];
-    }
+    // Raw samples straight to noise units in one pass: no intermediate µV block of the whole window.
+    const raw = rec.getTraces({ segment, start: a, end: b });
+    const f = channelNormalizer(src);
+    if (raw instanceof Int16Array) normalizeRows16(raw, f, data, (a - first) * nc);
+    else normalizeRowsAny(raw, f, data, (a - first) * nc);
   }
   if (src.counter) {
     src.counter.frames += Math.max(0, b - a);
     src.counter.reads++;
   }
   return { data, numSamples: total, numChannels: nc, firstSample: first, framesRead: Math.max(0, b - a) };
+}
+
+/** Per-channel factors from raw samples to noise units. */
+export interface ChannelNormalizer {
+  gain: Float64Array;
+  offset: Float64Array;
+  scale: Float32Array;
+}
+
+export function channelNormalizer(src: NormalizedSource): ChannelNormalizer {
+  return { gain: src.recording.gains, offset: src.recording.offsets, scale: src.scale };
+}
+
+/**
+ * One raw sample in noise units: µV rounded to float32 (as getTraces({scaled}) returns them), times
+ * the channel's scale. Every read goes through this, so a sample's value never depends on the window
+ * or the channel subset it was read with (the caller stores it in a Float32Array).
+ */
+export function normalizeSample(raw: number, gain: number, offset: number, scale: number): number {
+  return Math.fround(gain === 1 && offset === 0 ? raw : raw * gain + offset) * scale;
+}
+
+// One monomorphic loop for int16 (the trace cache and most raw files): a loop shared by every array type runs several times slower.
+function normalizeRows16(raw: Int16Array, f: ChannelNormalizer, out: Float32Array, outOffset: number): void {
+  const nc = f.gain.length;
+  const { gain, offset, scale } = f;
+  for (let i = 0; i < raw.length; i += nc) {
+    const o = outOffset + i;
+    for (let c = 0; c < nc; c++) out[o + c] = normalizeSample(raw[i + c], gain[c], offset[c], scale[c]);
+  }
+}
+
+function normalizeRowsAny(raw: NumericArray, f: ChannelNormalizer, out: Float32Array, outOffset: number): void {
+  const nc = f.gain.length;
+  const { gain, offset, scale } = f;
+  for (let i = 0; i < raw.length; i += nc) {
+    const o = outOffset + i;
+    for (let c = 0; c < nc; c++) out[o + c] = normalizeSample(raw[i + c], gain[c], offset[c], scale[c]);
+  }
 }
 
 /** [start, end) chunks covering a segment. */

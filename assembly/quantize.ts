@@ -1,0 +1,87 @@
+/**
+ * Per-channel scaling of time-major blocks: float32 µV → int16 steps (round half up, clipped), int16 →
+ * float32, and float32 × float32 per channel. Four channels per f32x4; the arithmetic (float64 products,
+ * floor(v + 0.5), one rounding to float32) is the TS reference's, so results are identical.
+ */
+const LIMIT: f64 = 32767;
+
+/** f64x2 of lanes 2 and 3 of an f32x4. */
+// @ts-ignore: decorator
+@inline function promoteHigh(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3));
+}
+
+/** Returns the number of clipped values; x: numSamples × numChannels f32, inv: numChannels f64, out: i16. */
+export function quantizeInt16(pX: usize, numSamples: i32, numChannels: i32, pInv: usize, pOut: usize): i32 {
+  const nc = numChannels;
+  const half = f64x2.splat(0.5);
+  const hi = f64x2.splat(LIMIT);
+  const lo = f64x2.splat(-LIMIT);
+  // Clip masks are all-ones lanes (-1): subtracting them counts.
+  let counts = i64x2.splat(0);
+  let clipped: i32 = 0;
+  for (let t = 0; t < numSamples; t++) {
+    const px = pX + <usize>t * <usize>nc * 4;
+    const po = pOut + <usize>t * <usize>nc * 2;
+    let c = 0;
+    for (; c + 4 <= nc; c += 4) {
+      const v = v128.load(px + <usize>c * 4);
+      const pi = pInv + <usize>c * 8;
+      const a = f64x2.floor(f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v), v128.load(pi)), half));
+      const b = f64x2.floor(f64x2.add(f64x2.mul(promoteHigh(v), v128.load(pi, 16)), half));
+      counts = i64x2.sub(counts, f64x2.gt(a, hi));
+      counts = i64x2.sub(counts, f64x2.lt(a, lo));
+      counts = i64x2.sub(counts, f64x2.gt(b, hi));
+      counts = i64x2.sub(counts, f64x2.lt(b, lo));
+      // min/max keep NaN, which the saturating truncation turns into 0.
+      const ia = i32x4.trunc_sat_f64x2_s_zero(f64x2.min(f64x2.max(a, lo), hi));
+      const ib = i32x4.trunc_sat_f64x2_s_zero(f64x2.min(f64x2.max(b, lo), hi));
+      const i4 = v128.shuffle<i32>(ia, ib, 0, 1, 4, 5);
+      v128.store64_lane(po + <usize>c * 2, i16x8.narrow_i32x4_s(i4, i4), 0);
+    }
+    for (; c < nc; c++) {
+      let q = Math.floor(<f64>load<f32>(px + <usize>c * 4) * load<f64>(pInv + <usize>c * 8) + 0.5);
+      if (q > LIMIT) {
+        q = LIMIT;
+        clipped++;
+      } else if (q < -LIMIT) {
+        q = -LIMIT;
+        clipped++;
+      } else if (q != q) {
+        q = 0;
+      }
+      store<i16>(po + <usize>c * 2, <i16><i32>q);
+    }
+  }
+  return clipped + <i32>(i64x2.extract_lane(counts, 0) + i64x2.extract_lane(counts, 1));
+}
+
+/** out (f32) = q (i16) · gain (f64 per channel), the product rounded once to float32. */
+export function dequantizeInt16(pQ: usize, numSamples: i32, numChannels: i32, pGain: usize, pOut: usize): void {
+  const nc = numChannels;
+  for (let t = 0; t < numSamples; t++) {
+    const pq = pQ + <usize>t * <usize>nc * 2;
+    const po = pOut + <usize>t * <usize>nc * 4;
+    let c = 0;
+    for (; c + 4 <= nc; c += 4) {
+      const i4 = i32x4.extend_low_i16x8_s(v128.load64_zero(pq + <usize>c * 2));
+      const pg = pGain + <usize>c * 8;
+      const a = f64x2.mul(f64x2.convert_low_i32x4_s(i4), v128.load(pg));
+      const b = f64x2.mul(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(i4, i4, 2, 3, 2, 3)), v128.load(pg, 16));
+      v128.store(po + <usize>c * 4, v128.shuffle<f32>(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5));
+    }
+    for (; c < nc; c++) store<f32>(po + <usize>c * 4, <f32>(<f64>load<i16>(pq + <usize>c * 2) * load<f64>(pGain + <usize>c * 8)));
+  }
+}
+
+/** out = x · scale per channel, all float32 (the exact product rounded once, as the reference). */
+export function scaleChannels(pX: usize, numSamples: i32, numChannels: i32, pScale: usize, pOut: usize): void {
+  const nc = numChannels;
+  for (let t = 0; t < numSamples; t++) {
+    const px = pX + <usize>t * <usize>nc * 4;
+    const po = pOut + <usize>t * <usize>nc * 4;
+    let c = 0;
+    for (; c + 4 <= nc; c += 4) v128.store(po + <usize>c * 4, f32x4.mul(v128.load(px + <usize>c * 4), v128.load(pScale + <usize>c * 4)));
+    for (; c < nc; c++) store<f32>(po + <usize>c * 4, load<f32>(px + <usize>c * 4) * load<f32>(pScale + <usize>c * 4));
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * How much noise the channels share: the thing a global median reference exists to remove.
+ *
+ * Why measure it: the median across channels also moves when a large spike covers a good part of
+ * the probe, and subtracting it stamps an inverted copy of that spike on every other channel (on a
+ * 32-channel probe, a 50σ unit leaves a ~3σ ghost that small templates then fit). When the noise is
+ * independent across channels the reference removes nothing useful, so the sorter's 'auto' mode
+ * references only when a shared component is actually there.
+ *
+ * Method: each channel is scaled to unit noise (MAD), the median across channels is taken at every
+ * sample of a few random chunks, and its robust spread is compared with what independent unit
+ * noise gives a median of N values (variance π / 2N). The excess is the shared noise.
+ */
+import type { Recording } from '../core/recording.js';
+import { madSigmaInPlace } from '../sortingcomponents/noise.js';
+import { quickselect } from '../kernels/median.js';
+import { mulberry32 } from '../core/random.js';
+
+export interface CommonModeOptions {
+  numChunks?: number;
+  chunkSamples?: number;
+  seed?: number;
+}
+
+export interface CommonModeEstimate {
+  /** Channels that entered the median (constant channels excluded). */
+  channels: number;
+  /** Robust sd of the cross-channel median, in units of channel noise. */
+  medianSd: number;
+  /** What independent noise alone would give: sqrt(π / 2N). */
+  independentSd: number;
+  /** sd of the shared component, in units of channel noise (0 when the median is no wider than chance). */
+  commonSd: number;
+}
+
+export function estimateCommonMode(rec: Recording, opts: CommonModeOptions = {}): CommonModeEstimate {
+  const nc = rec.numChannels;
+  const numChunks = opts.numChunks ?? 4;
+  const chunkSamples = opts.chunkSamples ?? Math.round(rec.samplingFrequency / 4);
+  const rand = mulberry32(opts.seed ?? 7);
+  const medians: number[] = [];
+  let used = 0;
+  const col = new Float64Array(chunkSamples);
+  const row = new Float64Array(nc);
+  for (let k = 0; k < numChunks; k++) {
+    const seg = Math.floor(rand() * rec.numSegments);
+    const ns = rec.getNumSamples(seg);
+    const len = Math.min(ns, chunkSamples);
+    if (len < 16) continue;
+    const start = Math.floor(rand() * (ns - len + 1));
+    const tr = rec.getTraces({ segment: seg, start, end: start + len, scaled: true }) as Float32Array;
+    // Per-channel centre and noise of this chunk, so every channel enters the median at unit noise.
+    const centre = new Float64Array(nc);
+    const inv = new Float64Array(nc);
+    for (let c = 0; c < nc; c++) {
+      for (let t = 0; t < len; t++) col[t] = tr[t * nc + c];
+      const v = col.subarray(0, len);
+      centre[c] = quickselect(Float64Array.from(v), len, len >> 1);
+      const sd = madSigmaInPlace(v);
+      inv[c] = sd > 0 ? 1 / sd : 0;
+    }
+    const live = Int32Array.from(Array.from({ length: nc }, (_, c) => c).filter((c) => inv[c] > 0));
+    used = Math.max(used, live.length);
+    if (live.length < 2) continue;
+    for (let t = 0; t < len; t++) {
+      for (let j = 0; j < live.length; j++) {
+        const c = live[j];
+        row[j] = (tr[t * nc + c] - centre[c]) * inv[c];
+      }
+      medians.push(quickselect(row, live.length, live.length >> 1));
+    }
+  }
+  if (used < 2 || medians.length === 0) return { channels: used, medianSd: 0, independentSd: 0, commonSd: 0 };
+  const medianSd = madSigmaInPlace(Float64Array.from(medians));
+  const independentSd = Math.sqrt(Math.PI / (2 * used));
+  const commonSd = Math.sqrt(Math.max(0, medianSd * medianSd - independentSd * independentSd));
+  return { channels: used, medianSd, independentSd, commonSd };
+}

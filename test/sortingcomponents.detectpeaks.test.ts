@@ -1,0 +1,55 @@
+/**
+ * detectPeaks against a brute-force reference written from its documented rule: a crossing is a peak
+ * when no other sample of its neighbourhood (±exclusion samples, its neighbour channels) is stronger,
+ * ties going to the earlier sample, then the lower channel. Values are quantised so ties are common.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { detectPeaks, Polarity } from '../src/sortingcomponents/detection.js';
+import { seededRandom } from '../src/sortingcomponents/random.js';
+
+function strength(v: number, pol: Polarity): number {
+  return pol === 'negative' ? -v : pol === 'positive' ? v : Math.abs(v);
+}
+
+function bruteForce(data: Float32Array, ns: number, nc: number, from: number, to: number, thr: number, ex: number, neigh: Int32Array[], pol: Polarity): string[] {
+  const out: string[] = [];
+  for (let t = from; t < to; t++) {
+    for (let c = 0; c < nc; c++) {
+      const v = strength(data[t * nc + c], pol);
+      if (!(v >= thr)) continue;
+      let peak = true;
+      for (let u = Math.max(0, t - ex); u <= Math.min(ns - 1, t + ex) && peak; u++) {
+        for (const k of neigh[c]) {
+          if (u === t && k === c) continue;
+          const w = strength(data[u * nc + k], pol);
+          if (w > v || (w === v && (u < t || (u === t && k < c)))) peak = false;
+        }
+      }
+      if (peak) out.push(`${t}:${c}`);
+    }
+  }
+  return out;
+}
+
+test('detectPeaks equals the brute-force rule for every polarity, with ties and with neighbour lists that omit the channel itself', () => {
+  const nc = 6;
+  const ns = 4000;
+  const rand = seededRandom(21);
+  // Values on a 0.5 grid in [-6, 6]: many exact ties between neighbouring samples and channels.
+  const data = Float32Array.from({ length: ns * nc }, () => Math.round((rand() * 2 - 1) ** 3 * 12) / 2);
+  const ring = Array.from({ length: nc }, (_, c) => Int32Array.from([c - 1, c, c + 1].filter((k) => k >= 0 && k < nc)));
+  const withoutSelf = Array.from({ length: nc }, (_, c) => Int32Array.from([c - 1, c + 1].filter((k) => k >= 0 && k < nc)));
+  for (const pol of ['negative', 'positive', 'both'] as Polarity[]) {
+    for (const [name, neigh] of [['ring', ring], ['without self', withoutSelf]] as const) {
+      for (const ex of [0, 1, 4]) {
+        const p = detectPeaks(data, ns, nc, 10, ns - 10, 100, { threshold: 2.5, exclusionSamples: ex, dedupNeighbours: neigh, polarity: pol });
+        const got = Array.from(p.sample, (s, i) => `${s - 100}:${p.channel[i]}`);
+        const want = bruteForce(data, ns, nc, 10, ns - 10, 2.5, ex, neigh, pol);
+        assert.ok(want.length > 50, 'the input must hold many peaks');
+        assert.deepEqual(got, want, `${pol} ${name} ex=${ex}`);
+        p.value.forEach((v, i) => assert.equal(v, data[(p.sample[i] - 100) * nc + p.channel[i]]));
+      }
+    }
+  }
+});
