@@ -14,4 +14,7 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { shiftedDots } from './shifteddots';
+export { columnMedians } from './columnmedian';
 export { quantizeInt16, dequantizeInt16, scaleChannels } from './quantize';
+export { thresholdCrossings } from './crossings';
+export { normalizeInt16 } from './normalize';

@@ -6,7 +6,8 @@
  * the previous row's median: one SIMD pass counts the values below and above it and packs the few inside
  * it to the front of the row's copy, and the middle ranks are selected among those alone. When they are
  * not inside (or the row holds NaN) the row falls back to quickselect over all its values. The window's
- * half-width w adapts so that it holds a small fraction of the values.
+ * half-width w adapts so that it holds a small fraction of the values. Wide subsets (SUBSAMPLE_MIN
+ * channels up) bracket each row's median by order statistics of a subsample of the row instead.
  */
 
 /** k-th smallest of a[0..n) (0-based), partially reordering a. */
@@ -58,6 +59,48 @@ function medianInPlace(a: usize, n: i32): f32 {
   return <f32>((<f64>lower + <f64>upper) / 2);
 }
 
+/**
+ * k-th smallest of a[0..n) (0-based) for NaN-free values, partially reordering a like quickselect (every
+ * value in front of k is at most a[k]). Branch-free Lomuto partitions: on the window's ~100 values of noise
+ * the data-dependent branches of quickselect mispredict about half the time, which costs more than the
+ * comparisons. Values equal to the pivot are split off by a second pass, so ties cannot make it quadratic.
+ */
+function selectNoNaN(a: usize, n: i32, k: i32): f32 {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    let p = load<f32>(a + <usize>mid * 4);
+    const l = load<f32>(a + <usize>lo * 4), h = load<f32>(a + <usize>hi * 4);
+    // Median of three: max(min(l, h), min(max(l, h), p)).
+    p = max<f32>(min<f32>(l, h), min<f32>(max<f32>(l, h), p));
+    let s = lo;
+    for (let i = lo; i <= hi; i++) {
+      const pi = a + <usize>i * 4, ps = a + <usize>s * 4;
+      const v = load<f32>(pi);
+      store<f32>(pi, load<f32>(ps));
+      store<f32>(ps, v);
+      s += <i32>(v < p);
+    }
+    if (k < s) {
+      hi = s - 1;
+      continue;
+    }
+    let e = s;
+    for (let i = s; i <= hi; i++) {
+      const pi = a + <usize>i * 4, pe = a + <usize>e * 4;
+      const v = load<f32>(pi);
+      store<f32>(pi, load<f32>(pe));
+      store<f32>(pe, v);
+      e += <i32>(v <= p);
+    }
+    // [s, e) holds the values equal to p (at least the pivot itself, so the range always shrinks).
+    if (k < e) return load<f32>(a + <usize>k * 4);
+    lo = e;
+  }
+  return load<f32>(a + <usize>k * 4);
+}
+
 /** Copies row values x[row + subset[j]] to buf. */
 // @ts-ignore: decorator
 @inline function gather(row: usize, pSubset: usize, m: i32, pBuf: usize): void {
@@ -68,86 +111,151 @@ function medianInPlace(a: usize, n: i32): f32 {
 }
 
 /**
- * The window narrows while more than 1/WINDOW_SHARE of the values fall inside it and widens below an
- * eighth of that: on 384-channel probe data about 99% of rows then need only the ~75 values inside.
+ * The previous-median window narrows while more than 1/WINDOW_SHARE of the values fall inside it and
+ * widens below an eighth of that.
  */
 const WINDOW_SHARE: i32 = 4;
+
+/**
+ * From SUBSAMPLE_MIN values up, each row's window is bracketed by two order statistics of a systematic
+ * subsample of about SUBSAMPLE_SIZE of its values (ranks 34% and 66%), instead of following the
+ * previous row's median: the shared noise a median reference removes is white after the high-pass
+ * filter, so consecutive medians jump by about the noise and a window about the last one often misses.
+ * The bracket holds about a third of the values and misses the median in about 1% of rows.
+ */
+const SUBSAMPLE_MIN: i32 = 128;
+const SUBSAMPLE_SIZE: i32 = 64;
+/** Subsample scratch: at most m / floor(m / SUBSAMPLE_SIZE) + 1 < 2 × SUBSAMPLE_SIZE + 1 values. */
+const SUBSAMPLE_SCRATCH: usize = memory.data(<i32>(2 * SUBSAMPLE_SIZE + 4) * 4, 16);
+
+/** Median found by the last successful selectInWindow. */
+let windowMedian: f32 = 0;
+
+/**
+ * Counts the m values at src below lo and above hi and packs those inside [lo, hi] (not NaN) to buf;
+ * when the middle ranks (h, and h − 1 for an even count) are inside, selects them, stores the median in
+ * windowMedian and returns how many values were inside, else returns −1. src may be buf.
+ */
+function selectInWindow(src: usize, m: i32, lo: f32, hi: f32, pBuf: usize): i32 {
+  const h = m >> 1;
+  const even = (m & 1) == 0;
+  const lowRank = even ? h - 1 : h;
+  const lo4 = f32x4.splat(lo);
+  const hi4 = f32x4.splat(hi);
+  let below4 = i32x4.splat(0);
+  let above4 = i32x4.splat(0);
+  let inside = 0;
+  let j = 0;
+  for (; j + 4 <= m; j += 4) {
+    const p = src + <usize>j * 4;
+    const v = v128.load(p);
+    const lt = f32x4.lt(v, lo4);
+    const gt = f32x4.gt(v, hi4);
+    below4 = i32x4.sub(below4, lt);
+    above4 = i32x4.sub(above4, gt);
+    // Inside: neither below nor above, and not NaN (NaN is counted nowhere, which the total detects).
+    const mask = i32x4.bitmask(v128.andnot(f32x4.eq(v, v), v128.or(lt, gt)));
+    // Every lane is stored and only the inside ones are kept (no branch per value). Packing in place
+    // (src = buf) is safe: the write index never passes the values already loaded.
+    store<f32>(pBuf + <usize>inside * 4, f32x4.extract_lane(v, 0));
+    inside += mask & 1;
+    store<f32>(pBuf + <usize>inside * 4, f32x4.extract_lane(v, 1));
+    inside += (mask >> 1) & 1;
+    store<f32>(pBuf + <usize>inside * 4, f32x4.extract_lane(v, 2));
+    inside += (mask >> 2) & 1;
+    store<f32>(pBuf + <usize>inside * 4, f32x4.extract_lane(v, 3));
+    inside += (mask >> 3) & 1;
+  }
+  let below = i32x4.extract_lane(below4, 0) + i32x4.extract_lane(below4, 1) + i32x4.extract_lane(below4, 2) + i32x4.extract_lane(below4, 3);
+  let above = i32x4.extract_lane(above4, 0) + i32x4.extract_lane(above4, 1) + i32x4.extract_lane(above4, 2) + i32x4.extract_lane(above4, 3);
+  for (; j < m; j++) {
+    const v = load<f32>(src + <usize>j * 4);
+    if (v < lo) below++;
+    else if (v > hi) above++;
+    else if (v == v) {
+      store<f32>(pBuf + <usize>inside * 4, v);
+      inside++;
+    }
+  }
+  if (!(below + inside + above == m && below <= lowRank && h < below + inside)) return -1;
+  const upper = selectNoNaN(pBuf, inside, h - below);
+  if (even) {
+    // After selecting rank h − below, the lower middle is the largest value in front of it.
+    let lower = load<f32>(pBuf);
+    for (let i = 1; i < h - below; i++) {
+      const v = load<f32>(pBuf + <usize>i * 4);
+      if (v > lower) lower = v;
+    }
+    windowMedian = <f32>((<f64>lower + <f64>upper) / 2);
+  } else {
+    windowMedian = upper;
+  }
+  return inside;
+}
+
+/** Lower and upper bracket of the last subsampleBracket call. */
+let bracketLo: f32 = 0;
+let bracketHi: f32 = 0;
+
+/** Brackets the median of the m values at src by two order statistics of every (m / SUBSAMPLE_SIZE)-th value. */
+function subsampleBracket(src: usize, m: i32): void {
+  const stride = m / SUBSAMPLE_SIZE;
+  let n = 0;
+  let nan = false;
+  for (let j = 0; j < m; j += stride, n++) {
+    const v = load<f32>(src + <usize>j * 4);
+    nan = nan || v != v;
+    store<f32>(SUBSAMPLE_SCRATCH + <usize>n * 4, v);
+  }
+  if (nan) {
+    // No bracket: the row takes the full selection.
+    bracketLo = 1;
+    bracketHi = 0;
+    return;
+  }
+  const d = (n * 5) >> 5;
+  const kLo = ((n - 1) >> 1) - d;
+  const kHi = (n >> 1) + d;
+  bracketLo = selectNoNaN(SUBSAMPLE_SCRATCH, n, kLo);
+  // After selecting rank kLo, every value from kLo + 1 on is at least bracketLo.
+  bracketHi = selectNoNaN(SUBSAMPLE_SCRATCH + <usize>(kLo + 1) * 4, n - kLo - 1, kHi - kLo - 1);
+}
 
 /** out[t] = median over subset (int32 channel indices, already validated) of x[t*numChannels + c]. */
 export function medianAcrossChannels(pX: usize, numSamples: i32, numChannels: i32, pSubset: usize, m: i32, pOut: usize, pBuf: usize): void {
   const rowBytes = <usize>numChannels * 4;
-  const h = m >> 1;
-  const even = (m & 1) == 0;
-  // Ranks needed: h (and h − 1 for an even count).
-  const lowRank = even ? h - 1 : h;
   let center: f32 = 0;
   let half: f32 = -1; // no window until a first row has been selected in full
   // A run of consecutive channels (the global reference) is scanned in place, without a copy.
   let contiguous = m > 0;
   const first = m > 0 ? load<i32>(pSubset) : 0;
   for (let j = 1; j < m && contiguous; j++) contiguous = load<i32>(pSubset + <usize>j * 4) == first + j;
+  const bracketed = m >= SUBSAMPLE_MIN;
   let row = pX;
   for (let t = 0; t < numSamples; t++, row += rowBytes) {
     let med: f32 = 0;
     let done = false;
-    if (half >= 0 && m >= 8) {
+    if (bracketed || (half >= 0 && m >= 8)) {
       let src = row + <usize>first * 4;
       if (!contiguous) {
         gather(row, pSubset, m, pBuf);
         src = pBuf;
       }
-      const lo: f32 = center - half;
-      const hi: f32 = center + half;
-      const lo4 = f32x4.splat(lo);
-      const hi4 = f32x4.splat(hi);
-      let below4 = i32x4.splat(0);
-      let above4 = i32x4.splat(0);
-      let inside = 0;
-      let j = 0;
-      for (; j + 4 <= m; j += 4) {
-        const p = src + <usize>j * 4;
-        const v = v128.load(p);
-        const lt = f32x4.lt(v, lo4);
-        const gt = f32x4.gt(v, hi4);
-        below4 = i32x4.sub(below4, lt);
-        above4 = i32x4.sub(above4, gt);
-        // Inside: neither below nor above, and not NaN (NaN is counted nowhere, which the total detects).
-        let mask = i32x4.bitmask(v128.andnot(f32x4.eq(v, v), v128.or(lt, gt)));
-        while (mask != 0) {
-          const lane = ctz(mask);
-          // Packing in place (src = buf) is safe: the write index never passes the values already loaded.
-          store<f32>(pBuf + <usize>inside * 4, load<f32>(p + <usize>lane * 4));
-          inside++;
-          mask &= mask - 1;
+      if (bracketed) {
+        subsampleBracket(src, m);
+        // A NaN in the subsample gives no bracket (lo > hi).
+        if (bracketLo <= bracketHi && selectInWindow(src, m, bracketLo, bracketHi, pBuf) >= 0) {
+          med = windowMedian;
+          done = true;
         }
-      }
-      let below = i32x4.extract_lane(below4, 0) + i32x4.extract_lane(below4, 1) + i32x4.extract_lane(below4, 2) + i32x4.extract_lane(below4, 3);
-      let above = i32x4.extract_lane(above4, 0) + i32x4.extract_lane(above4, 1) + i32x4.extract_lane(above4, 2) + i32x4.extract_lane(above4, 3);
-      for (; j < m; j++) {
-        const v = load<f32>(src + <usize>j * 4);
-        if (v < lo) below++;
-        else if (v > hi) above++;
-        else if (v == v) {
-          store<f32>(pBuf + <usize>inside * 4, v);
-          inside++;
+      } else {
+        const inside = selectInWindow(src, m, center - half, center + half, pBuf);
+        if (inside >= 0) {
+          med = windowMedian;
+          done = true;
+          if (inside * WINDOW_SHARE > m) half *= 0.9;
+          else if (inside * WINDOW_SHARE * 8 < m) half *= 1.2;
         }
-      }
-      if (below + inside + above == m && below <= lowRank && h < below + inside) {
-        const upper = quickselect(pBuf, inside, h - below);
-        if (even) {
-          // After selecting rank h − below, the lower middle is the largest value in front of it.
-          let lower = load<f32>(pBuf);
-          for (let i = 1; i < h - below; i++) {
-            const v = load<f32>(pBuf + <usize>i * 4);
-            if (v > lower) lower = v;
-          }
-          med = <f32>((<f64>lower + <f64>upper) / 2);
-        } else {
-          med = upper;
-        }
-        done = true;
-        if (inside * WINDOW_SHARE > m) half *= 0.9;
-        else if (inside * WINDOW_SHARE * 8 < m) half *= 1.2;
       }
     }
     if (!done) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { estimateNoiseMad, Int16MadHistogram } from '../src/sortingcomponents/noise.js';
+import { estimateNoiseMad, Int16MadHistogram, kthSmallest, madSigmaInPlace } from '../src/sortingcomponents/noise.js';
 import { seededRandom } from '../src/sortingcomponents/random.js';
 import { InMemoryRecording } from '../src/core/recordingtools.js';
 
@@ -66,3 +66,29 @@ test('estimateNoiseMad on int16 recordings equals the float path on the same µV
   // And against sd: channel 0 is Gaussian with sd 64 steps.
   assert.ok(Math.abs(got[0] / (64 * gains[0]) - 1) < 0.06, `channel 0: ${got[0]}`);
 });
+
+test('kthSmallest on large arrays (bracketed selection) equals a sorted copy, on easy and adversarial inputs', () => {
+  const rand = seededRandom(11);
+  const n = 40000;
+  const inputs: Array<[string, Float64Array]> = [
+    ['gaussian', Float64Array.from({ length: n }, () => gaussian(rand))],
+    ['few levels (ties)', Float64Array.from({ length: n }, () => Math.floor(rand() * 3) - 1)],
+    // The strided sample sees only zeros; the array is mostly large values: the bracket misses, the fallback selects.
+    ['sample-blind', sampleBlind(n)],
+    ['sorted descending, ±Infinity', Float64Array.from({ length: n }, (_, i) => (i === 0 ? Infinity : i === 1 ? -Infinity : n - i))],
+  ];
+  for (const [name, v] of inputs) {
+    const sorted = Float64Array.from(v).sort();
+    for (const k of [0, 1, n >> 2, n >> 1, n - 2, n - 1]) {
+      assert.equal(kthSmallest(Float64Array.from(v), k), sorted[k], `${name}: k = ${k}`);
+    }
+    assert.equal(madSigmaInPlace(Float64Array.from(v)), madReference(v) / 0.6744897501960817, `${name}: MAD`);
+  }
+});
+
+/** Zeros exactly where a 4096-value strided sample looks, large distinct values elsewhere. */
+function sampleBlind(n: number): Float64Array {
+  const v = Float64Array.from({ length: n }, (_, i) => 1000 + i);
+  for (let j = 0; j < 4096; j++) v[Math.floor((j * n) / 4096)] = 0;
+  return v;
+}

@@ -8,14 +8,17 @@ import { randomArray } from './helpers/random.js';
 
 const NC = 6;
 
-/** Two int16 segments with per-channel gains and offsets, so raw → µV → noise units is exercised. */
-function int16Recording(): Recording {
+/**
+ * Two int16 segments with per-channel gains and offsets, so raw → µV → noise units is exercised; without
+ * offsets (the int16 trace cache's case) gatherSnippets takes its int16 fast path.
+ */
+function int16Recording(offsets = [0, -3.5, 0, 12, 0.25, 0]): Recording {
   const seg = (n: number, seed: number) => Int16Array.from(randomArray(n * NC, seed), (v) => Math.round(v * 3000));
   return new InMemoryRecording([seg(500, 1), seg(130, 2)], {
     samplingFrequency: 1000,
     channelIds: Array.from({ length: NC }, (_, c) => `ch${c}`),
     gains: [0.195, 0.2, 1, 2.5, 0.37, 1],
-    offsets: [0, -3.5, 0, 12, 0.25, 0],
+    offsets,
   });
 }
 
@@ -28,8 +31,8 @@ function reference(rec: Recording, seg: number, t: number, c: number): number {
   return Math.fround(v * SCALE[c]);
 }
 
-test('gatherSnippets: every value equals the scaled trace times the channel scale, zero padded at segment edges', () => {
-  const rec = int16Recording();
+for (const [what, offsets] of [['with offsets', undefined], ['gains only (int16 fast path)', [0, 0, 0, 0, 0, 0]]] as const) test(`gatherSnippets ${what}: every value equals the scaled trace times the channel scale, zero padded at segment edges`, () => {
+  const rec = int16Recording(offsets && [...offsets]);
   const counter: ReadCounter = { frames: 0, reads: 0 };
   const src: NormalizedSource = { recording: rec, scale: SCALE, counter };
   // Overlapping, far-apart, edge and second-segment snippets, in no particular order, for three owners.

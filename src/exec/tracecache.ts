@@ -19,7 +19,10 @@ import * as path from 'node:path';
 import type { Recording } from '../core/recording.js';
 import { getKernels } from '../kernels/registry.js';
 import { BinaryRecording } from '../io/binary.js';
-import { MotionPeakParams, MotionPeaks, MotionPeakSetup, MotionPeakStitcher, motionChunkInterior, motionPeakSetup, motionPeaksInWindow } from '../motion/peaks.js';
+import {
+  MotionPeakParams, MotionPeaks, MotionPeakSetup, MotionPeakStitcher, MotionStepLimits,
+  motionChunkInterior, motionPeakSetup, motionPeaksInSteps, motionPeaksInWindow, motionStepLimits,
+} from '../motion/peaks.js';
 import { formatBytes } from '../io/bytesource.js';
 import type { TraceChunk } from './chunks.js';
 import { runChunks } from './executor.js';
@@ -93,6 +96,10 @@ interface CacheTaskArgs {
 
 interface CacheTaskState {
   motion: MotionPeakSetup | null;
+  /** int16 caches: the steps at which the motion peaks' threshold is crossed. */
+  limits: MotionStepLimits | null;
+  /** Reused µV buffer for the rows the motion peaks' localization reads. */
+  scratch: { uv: Float32Array };
 }
 
 interface CacheChunkResult {
@@ -104,27 +111,34 @@ interface CacheChunkResult {
 
 /** runChunks init (once per thread): the motion peak setup, when the pass detects them. */
 export function cacheTaskInit(recording: Recording, args: CacheTaskArgs): CacheTaskState {
-  return { motion: args.motion ? motionPeakSetup(recording, args.motion.params, args.motion.noiseSd) : null };
+  const motion = args.motion ? motionPeakSetup(recording, args.motion.params, args.motion.noiseSd) : null;
+  const limits = motion && args.dtype === 'int16' ? motionStepLimits(motion, args.gains) : null;
+  return { motion, limits, scratch: { uv: new Float32Array(0) } };
 }
 
 /** runChunks task (any thread): one chunk of preprocessed µV traces, encoded for the cache file. */
 export function cacheChunkTask(recording: Recording, chunk: TraceChunk, args: CacheTaskArgs, ctx: { state: CacheTaskState }): CacheChunkResult {
   const tr = recording.getTraces({ segment: chunk.segment, start: chunk.start, end: chunk.end, scaled: true }) as Float32Array;
   let bytes: Uint8Array;
+  let steps: Int16Array | null = null;
   let clipped = 0;
   if (args.dtype === 'float32') {
     // A copy: the result's buffer is moved to the main thread, and tr may be a view of the recording's own memory.
     bytes = new Uint8Array(tr.slice().buffer);
   } else {
-    const q = new Int16Array(tr.length);
-    clipped = quantizeTraces(tr, recording.numChannels, args.invGain, q);
-    bytes = new Uint8Array(q.buffer);
+    steps = new Int16Array(tr.length);
+    clipped = quantizeTraces(tr, recording.numChannels, args.invGain, steps);
+    bytes = new Uint8Array(steps.buffer);
   }
   const setup = ctx.state.motion;
   if (!setup) return { bytes, clipped, motionPeaks: null };
   const inner = motionChunkInterior(chunk.start, chunk.end, recording.getNumSamples(chunk.segment), setup.margin);
   if (inner.from >= inner.to) return { bytes, clipped, motionPeaks: null };
   // Detected on the traces as the cache returns them (int16 steps back to µV), not on tr.
+  if (steps && ctx.state.limits) {
+    const peaks = motionPeaksInSteps(recording, steps, args.gains, ctx.state.limits, chunk.segment, chunk.start, inner.from, inner.to, setup, ctx.state.scratch);
+    return { bytes, clipped, motionPeaks: peaks };
+  }
   const uv = cachedRows(bytes, args, recording.numChannels, 0, chunk.end - chunk.start);
   return { bytes, clipped, motionPeaks: motionPeaksInWindow(recording, uv, chunk.segment, chunk.start, inner.from, inner.to, setup) };
 }

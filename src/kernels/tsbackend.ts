@@ -1,5 +1,7 @@
 /** The plain-TypeScript reference backend: correct everywhere, the baseline for faster backends. */
 import type { Kernels } from './types.js';
+import { thresholdCrossingsTS } from './crossings.js';
+import { normalizeInt16TS } from './normalize.js';
 import { sosfiltTS } from './sosfilt.js';
 import { gemmTS } from './gemm.js';
 import { medianAcrossChannelsTS } from './median.js';
@@ -7,6 +9,7 @@ import { accumulateCovarianceTS } from './covariance.js';
 import { correlateChannelsTS } from './correlate.js';
 import { dequantizeInt16TS, quantizeInt16TS, scaleChannelsTS } from './quantize.js';
 import { shiftedDotsTS } from './shifteddots.js';
+import { columnMediansTS } from './columnmedian.js';
 
 export const tsKernels: Kernels = {
   name: 'ts',
@@ -19,4 +22,7 @@ export const tsKernels: Kernels = {
   quantizeInt16: quantizeInt16TS,
   dequantizeInt16: dequantizeInt16TS,
   scaleChannels: scaleChannelsTS,
+  columnMedians: columnMediansTS,
+  thresholdCrossings: thresholdCrossingsTS,
+  normalizeInt16: normalizeInt16TS,
 };

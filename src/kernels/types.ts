@@ -62,4 +62,19 @@ export interface Kernels {
 
   /** out = x · scale[c] in float32, for a time-major block (noise normalisation). out may be x. */
   scaleChannels(x: Float32Array, numChannels: number, scale: Float32Array, out: Float32Array): void;
+
+  /**
+   * out[j] = median over rows i of x[i · cols + j] (a row-major rows × cols block), as numpy defines it:
+   * the mean of the two middle values, in float64, for an even count; NaN when rows = 0.
+   */
+  columnMedians(x: Float32Array, rows: number, cols: number, out: Float64Array): void;
+
+  /**
+   * Ascending indices i of x with x[i] ≤ lo or x[i] ≥ hi, compared in float64; a NaN bound matches nothing
+   * (peak detection's threshold scan).
+   */
+  thresholdCrossings(x: Float32Array, lo: number, hi: number): Int32Array;
+
+  /** out = fround(fround(q · gain[c]) · scale[c]): dequantizeInt16 then scaleChannels in one pass. out must not be q. */
+  normalizeInt16(q: Int16Array, numChannels: number, gain: Float64Array, scale: Float32Array, out: Float32Array): void;
 }

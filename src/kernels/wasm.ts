@@ -11,6 +11,9 @@ import { WasmArena } from './wasmarena.js';
 import { checkGemmShapes } from './gemm.js';
 import { checkShiftedDots } from './shifteddots.js';
 import { checkQuantize } from './quantize.js';
+import { checkCrossingBounds } from './crossings.js';
+import { checkNormalizeInt16 } from './normalize.js';
+import { COLUMN_MEDIAN_BLOCK, checkColumnMedians } from './columnmedian.js';
 import { instantiateKernels, type KernelExports, type WasmModuleLike } from './wasmmodule.js';
 
 /** Input rows per covariance block: a multiple of the kernel's float32 block (1024 rows), as in the reference. */
@@ -67,6 +70,9 @@ export function createWasmKernels(source: Uint8Array | WasmModuleLike, what = 'k
     scaleChannels: ex.scaleChannels
       ? (x, nc, scale, out) => void (checkQuantize(x, nc, scale, out, 'scaleChannels'), streamPerChannel(arena, b, x, nc, scale, out, (pIn, r, pF, pOut) => ex.scaleChannels!(pIn, r, nc, pF, pOut)))
       : tsKernels.scaleChannels,
+    thresholdCrossings: ex.thresholdCrossings ? (x, lo, hi) => thresholdCrossingsWasm(ex, arena, b, x, lo, hi) : tsKernels.thresholdCrossings,
+    normalizeInt16: ex.normalizeInt16 ? (q, nc, gain, scale, out) => normalizeInt16Wasm(ex, arena, b, q, nc, gain, scale, out) : tsKernels.normalizeInt16,
+    columnMedians: ex.columnMedians ? (x, rows, cols, out) => columnMediansWasm(ex, arena, x, rows, cols, out) : tsKernels.columnMedians,
   };
 }
 
@@ -247,6 +253,63 @@ function shiftedDotsWasm(ex: KernelExports, arena: WasmArena, x: Float32Array, w
   arena.f32.set(w.subarray(0, n), pW / 4);
   ex.shiftedDots!(pX, pW, n, stride, shifts, pOut);
   out.set(arena.f64.subarray(pOut / 8, pOut / 8 + shifts));
+}
+
+/** The whole block goes in at once: callers hold it in memory already (a unit's snippets: a few MB). */
+function columnMediansWasm(ex: KernelExports, arena: WasmArena, x: Float32Array, rows: number, cols: number, out: Float64Array): void {
+  checkColumnMedians(x, rows, cols, out);
+  if (cols === 0) return;
+  if (rows === 0) {
+    out.fill(NaN, 0, cols);
+    return;
+  }
+  const [pOut, pBuf, pX] = arena.layout(cols * 8, COLUMN_MEDIAN_BLOCK * rows * 4, rows * cols * 4);
+  arena.f32.set(x.subarray(0, rows * cols), pX / 4);
+  ex.columnMedians!(pX, rows, cols, pOut, pBuf);
+  out.set(arena.f64.subarray(pOut / 8, pOut / 8 + cols));
+}
+
+/** Streams x through the arena in blocks (4 × the stream block), collecting the crossings' indices. */
+function thresholdCrossingsWasm(ex: KernelExports, arena: WasmArena, b: Blocking, x: Float32Array, lo: number, hi: number): Int32Array {
+  checkCrossingBounds(lo, hi);
+  const block = Math.max(4, Math.floor(b.stream / 4) * 4);
+  const [pX, pOut] = arena.layout(Math.min(x.length, block) * 4, Math.min(x.length, block) * 4);
+  let found = new Int32Array(1024);
+  let m = 0;
+  for (let s = 0; s < x.length; s += block) {
+    const n = Math.min(block, x.length - s);
+    arena.f32.set(x.subarray(s, s + n), pX / 4);
+    const k = ex.thresholdCrossings!(pX, n, lo, hi, pOut);
+    if (m + k > found.length) {
+      const grown = new Int32Array(Math.max(2 * found.length, m + k));
+      grown.set(found.subarray(0, m));
+      found = grown;
+    }
+    const idx = arena.i32.subarray(pOut / 4, pOut / 4 + k);
+    for (let j = 0; j < k; j++) found[m + j] = idx[j] + s;
+    m += k;
+  }
+  return found.slice(0, m);
+}
+
+/** Rows streamed through the arena in blocks, both factor arrays copied in once. */
+function normalizeInt16Wasm(ex: KernelExports, arena: WasmArena, b: Blocking, q: Int16Array, nc: number, gain: Float64Array, scale: Float32Array, out: Float32Array): void {
+  checkNormalizeInt16(q, nc, gain, scale, out);
+  const nt = q.length / nc;
+  if (nt === 0) return;
+  const rows = Math.min(nt, rowsPerBlock(nc, b.stream));
+  const [pGain, pScale, pIn, pOut] = arena.layout(nc * 8, nc * 4, rows * nc * 2, rows * nc * 4);
+  const buf = arena.f32.buffer as ArrayBuffer;
+  new Float64Array(buf, pGain, nc).set(gain.subarray(0, nc));
+  new Float32Array(buf, pScale, nc).set(scale.subarray(0, nc));
+  const inView = new Int16Array(buf, pIn, rows * nc);
+  const outView = new Float32Array(buf, pOut, rows * nc);
+  for (let t0 = 0; t0 < nt; t0 += rows) {
+    const r = Math.min(rows, nt - t0);
+    inView.set(q.subarray(t0 * nc, (t0 + r) * nc));
+    ex.normalizeInt16!(pIn, r, nc, pGain, pScale, pOut);
+    out.set(outView.subarray(0, r * nc), t0 * nc);
+  }
 }
 
 type StreamArray = Int16Array | Float32Array | Float64Array;

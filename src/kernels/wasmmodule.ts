@@ -38,6 +38,9 @@ export interface KernelExports {
   quantizeInt16?(pX: number, numSamples: number, numChannels: number, pInv: number, pOut: number): number;
   dequantizeInt16?(pQ: number, numSamples: number, numChannels: number, pGain: number, pOut: number): void;
   scaleChannels?(pX: number, numSamples: number, numChannels: number, pScale: number, pOut: number): void;
+  columnMedians?(pX: number, rows: number, cols: number, pOut: number, pBuf: number): void;
+  thresholdCrossings?(pX: number, n: number, lo: number, hi: number, pOut: number): number;
+  normalizeInt16?(pQ: number, numSamples: number, numChannels: number, pGain: number, pScale: number, pOut: number): void;
 }
 
 const FUNCTIONS = [

@@ -11,7 +11,7 @@
 import type { Recording } from '../core/recording.js';
 import { Reporter, silentReporter } from '../exec/reporter.js';
 import { getKernels } from '../kernels/registry.js';
-import { Polarity, detectPeaks } from '../sortingcomponents/detection.js';
+import { Polarity, detectPeaks, polarityValue } from '../sortingcomponents/detection.js';
 import { channelNeighbourhoods } from '../sortingcomponents/neighbours.js';
 import { estimateNoiseMad } from '../sortingcomponents/noise.js';
 import { emptyLocations, localizeGeometry, localizeInWindow, LocalizeGeometry, PeakLocations } from './localize.js';
@@ -251,4 +251,143 @@ export function concatMotionPeaks(parts: MotionPeaks[]): MotionPeaks {
     o += p.sample.length;
   }
   return out;
+}
+
+/**
+ * The motion peaks straight from the trace cache's int16 steps (µV = step × gain[c]), with the same
+ * result as motionPeaksInWindow on the dequantized window: the detection statistic of a step is
+ * fround(fround(step × gain) × scale), exactly what dequantizeInt16 then scaleChannels compute, and it
+ * is monotone in the step, so a threshold crossing is a step at or beyond a per-channel integer limit.
+ * The scan then compares int16 values only; the statistic is computed for crossings and their
+ * neighbourhoods, and µV only on the rows and channels that localization reads.
+ */
+export interface MotionStepLimits {
+  /** A step ≤ below[c] crosses the threshold on the negative side (−32769: never). */
+  below: Int32Array;
+  /** A step ≥ above[c] crosses on the positive side (32768: never). */
+  above: Int32Array;
+}
+
+const STEP_MIN = -32768;
+const STEP_MAX = 32767;
+
+/** Per-channel step limits of the threshold crossings of `setup` for steps of `gains` µV. */
+export function motionStepLimits(setup: MotionPeakSetup, gains: Float64Array): MotionStepLimits {
+  const nc = setup.scale.length;
+  const below = new Int32Array(nc).fill(STEP_MIN - 1);
+  const above = new Int32Array(nc).fill(STEP_MAX + 1);
+  const thr = setup.threshold;
+  for (let c = 0; c < nc; c++) {
+    const g = gains[c];
+    const s = setup.scale[c];
+    if (!(g > 0 && Number.isFinite(g) && s >= 0 && Number.isFinite(s))) {
+      // Not monotone: every step is a candidate (each is checked on its statistic anyway).
+      below[c] = STEP_MAX;
+      continue;
+    }
+    const stat = (q: number) => Math.fround(Math.fround(q * g) * s);
+    if (setup.polarity !== 'positive') below[c] = lastStepWhere((q) => -stat(q) >= thr);
+    if (setup.polarity !== 'negative') above[c] = lastStepWhere((q) => !(stat(q) >= thr)) + 1;
+  }
+  return { below, above };
+}
+
+/** The largest step where `holds` (true on a prefix of the steps), or STEP_MIN − 1 when none. */
+function lastStepWhere(holds: (q: number) => boolean): number {
+  let lo = STEP_MIN - 1; // holds (by convention)
+  let hi = STEP_MAX + 1; // fails (by convention)
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (holds(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * motionPeaksInWindow for a window of int16 steps (time-major, all channels) whose first row is sample
+ * `windowStart`; `limits` from motionStepLimits(setup, gains). `scratch` (optional, any length): a
+ * buffer to reuse for the µV values localization reads; the result holds no reference to it.
+ */
+export function motionPeaksInSteps(
+  recording: Recording, steps: Int16Array, gains: Float64Array, limits: MotionStepLimits,
+  segment: number, windowStart: number, from: number, to: number, setup: MotionPeakSetup, scratch?: { uv: Float32Array },
+): MotionPeaks {
+  const nc = recording.numChannels;
+  const nt = steps.length / nc;
+  const { scale, threshold: thr, polarity: pol, exclusion: ex, dedup } = setup;
+  const stat = (i: number, c: number) => Math.fround(Math.fround(steps[i] * gains[c]) * scale[c]);
+  const sample: number[] = [];
+  const channel: number[] = [];
+  const { below, above } = limits;
+  const r0 = Math.max(0, from - windowStart);
+  const r1 = Math.min(nt, to - windowStart);
+  for (let t = r0; t < r1; t++) {
+    const row = t * nc;
+    for (let c = 0; c < nc; c++) {
+      const q = steps[row + c];
+      if (q > below[c] && q < above[c]) continue;
+      const v = polarityValue(stat(row + c, c), pol);
+      if (!(v >= thr)) continue;
+      if (isStepExtremum(stat, nt, nc, t, c, v, ex, dedup[c], pol)) {
+        sample.push(windowStart + t);
+        channel.push(c);
+      }
+    }
+  }
+  const n = sample.length;
+  const rows = Float64Array.from(sample, (s) => s - windowStart);
+  const chans = Int32Array.from(channel);
+  const uv = localizedRows(steps, gains, nc, nt, rows, chans, setup, scratch);
+  const loc = emptyLocations(n);
+  localizeInWindow(uv, nt, setup.geo, { row: rows, channel: chans }, setup.nBefore, setup.nAfter, setup.method, 100, loc, Int32Array.from({ length: n }, (_, i) => i));
+  const sampleArr = Float64Array.from(sample);
+  const timeS = Float64Array.from(sampleArr, (s) => timeOf(recording, segment, s));
+  return { ...loc, segment: new Int32Array(n).fill(segment), sample: sampleArr, channel: chans, timeS };
+}
+
+/** detection.ts's isLocalExtremum (same order of tests, same tie rule) on a statistic computed on demand. */
+function isStepExtremum(
+  stat: (i: number, c: number) => number, ns: number, nc: number, t: number, c: number, v: number, ex: number, neigh: Int32Array, pol: Polarity,
+): boolean {
+  const t0 = Math.max(0, t - ex);
+  const t1 = Math.min(ns - 1, t + ex);
+  if (t - 1 >= t0 && polarityValue(stat((t - 1) * nc + c, c), pol) >= v && neigh.includes(c)) return false;
+  if (t + 1 <= t1 && polarityValue(stat((t + 1) * nc + c, c), pol) > v && neigh.includes(c)) return false;
+  for (let u = t0; u <= t1; u++) {
+    const row = u * nc;
+    for (let j = 0; j < neigh.length; j++) {
+      const k = neigh[j];
+      if (u === t && k === c) continue;
+      const w = polarityValue(stat(row + k, k), pol);
+      if (w > v || (w === v && (u < t || (u === t && k < c)))) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * A window-sized µV array holding, for each peak, the rows and channels localizeInWindow reads
+ * (fround(step × gain), as dequantizeInt16 computes them); other values are left as they were.
+ */
+function localizedRows(
+  steps: Int16Array, gains: Float64Array, nc: number, nt: number, rows: Float64Array, chans: Int32Array, setup: MotionPeakSetup, scratch?: { uv: Float32Array },
+): Float32Array {
+  let uv = scratch?.uv;
+  if (!uv || uv.length < steps.length) {
+    uv = new Float32Array(steps.length);
+    if (scratch) scratch.uv = uv;
+  }
+  for (let i = 0; i < rows.length; i++) {
+    const neigh = setup.geo.neighbours[chans[i]];
+    const t0 = Math.max(0, rows[i] - setup.nBefore);
+    const t1 = Math.min(nt, rows[i] + setup.nAfter + 1);
+    for (let t = t0; t < t1; t++) {
+      for (let j = 0; j < neigh.length; j++) {
+        const k = t * nc + neigh[j];
+        uv[k] = steps[k] * gains[neigh[j]];
+      }
+    }
+  }
+  return uv.subarray(0, steps.length);
 }

@@ -49,20 +49,24 @@ export function detectPeaks(
   const value: number[] = [];
   const pol = opts.polarity;
   const thr = opts.threshold;
-  // polarityValue inlined: this scan touches every sample, and a sign or abs per element keeps it tight.
-  const both = pol === 'both';
-  const sign = pol === 'negative' ? -1 : 1;
-  for (let t = Math.max(0, from); t < Math.min(numSamples, to); t++) {
-    const row = t * nc;
-    for (let c = 0; c < nc; c++) {
-      const x = data[row + c];
-      const v = both ? Math.abs(x) : sign * x;
-      if (!(v >= thr)) continue;
-      if (isLocalExtremum(data, numSamples, nc, t, c, v, ex, opts.dedupNeighbours[c], pol)) {
-        sample.push(firstSample + t);
-        channel.push(c);
-        value.push(data[row + c]);
-      }
+  // This scan touches every sample: crossings (x ≤ -thr or x ≥ thr, which is polarityValue(x) ≥ thr) are
+  // found by the kernels (WASM SIMD when available), and only they pay for the extremum test.
+  // NaN disables a side: no comparison with it is true.
+  const lo = pol === 'positive' ? NaN : -thr;
+  const hi = pol === 'negative' ? NaN : thr;
+  const begin = Math.max(0, from) * nc;
+  const end = Math.min(numSamples, to) * nc;
+  const crossings = end > begin ? getKernels().thresholdCrossings(data.subarray(begin, end), lo, hi) : new Int32Array(0);
+  for (let j = 0; j < crossings.length; j++) {
+    const i = begin + crossings[j];
+    const x = data[i];
+    const t = Math.floor(i / nc);
+    const c = i - t * nc;
+    const v = polarityValue(x, pol);
+    if (isLocalExtremum(data, numSamples, nc, t, c, v, ex, opts.dedupNeighbours[c], pol)) {
+      sample.push(firstSample + t);
+      channel.push(c);
+      value.push(x);
     }
   }
   return { sample: Float64Array.from(sample), channel: Int32Array.from(channel), value: Float32Array.from(value) };
@@ -121,8 +125,6 @@ export function matchedFilter(
   const rows = out.subarray(peakIndex * nc, (peakIndex + nOut + 1) * nc);
   getKernels().correlateChannels(data.subarray(0, numSamples * nc), nc, prototype, len, rows);
   rows.fill(0, nOut * nc); // the last 'valid' row is beyond the scored range (kept 0 as before)
-  for (let i = 0; i < nOut * nc; i += nc) {
-    for (let c = 0; c < nc; c++) rows[i + c] *= scale[c];
-  }
+  if (nOut > 0) getKernels().scaleChannels(rows.subarray(0, nOut * nc), nc, scale, rows.subarray(0, nOut * nc));
   return out;
 }

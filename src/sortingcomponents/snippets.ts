@@ -76,6 +76,9 @@ export function gatherSnippets(
   const order = Array.from(req.owner.keys()).sort((a, b) => req.segment[a] - req.segment[b] || req.sample[a] - req.sample[b]);
   const nc = rec.numChannels;
   const f = channelNormalizer(src);
+  const pure = pureGain(f);
+  const colGain = pure ? channelsPerOwner.map((ch) => Float64Array.from(ch, (j) => f.gain[j])) : [];
+  const colScale = pure ? channelsPerOwner.map((ch) => Float32Array.from(ch, (j) => f.scale[j])) : [];
   for (const g of snippetReadGroups(req.segment, req.sample, order, nBefore, length, chunkSamples)) {
     const a = Math.max(0, g.start);
     const b = Math.min(rec.getNumSamples(g.segment), g.end);
@@ -87,7 +90,8 @@ export function gatherSnippets(
       const o = req.owner[r];
       const ch = channelsPerOwner[o];
       const row0 = Math.round(req.sample[r]) - nBefore;
-      copySnippet(raw, nc, row0 - a, b - a, ch, f, length, out[o].data, slot[r] * length * ch.length);
+      if (pure && raw instanceof Int16Array) copySnippet16(raw, nc, row0 - a, b - a, ch, colGain[o], colScale[o], length, out[o].data, slot[r] * length * ch.length);
+      else copySnippet(raw, nc, row0 - a, b - a, ch, f, length, out[o].data, slot[r] * length * ch.length);
     }
     if (src.counter) {
       src.counter.frames += b - a;
@@ -112,6 +116,30 @@ function copySnippet(raw: NumericArray, width: number, row0: number, rows: numbe
       const j = cols[q];
       dst[d + q] = normalizeSample(raw[src + j], f.gain[j], f.offset[j], f.scale[j]);
     }
+  }
+}
+
+/**
+ * Whether every channel has zero offset and a positive gain: then normalizeSample(q) is fround(q · gain) · scale
+ * exactly (no -0 from a negative gain), the int16 trace cache's case.
+ */
+function pureGain(f: ChannelNormalizer): boolean {
+  for (let c = 0; c < f.gain.length; c++) if (f.offset[c] !== 0 || !(f.gain[c] > 0)) return false;
+  return true;
+}
+
+/**
+ * copySnippet for int16 input with pureGain factors gathered per snippet column (colGain[q] is the gain of
+ * cols[q]): one monomorphic loop with no per-value branch, the same values as normalizeSample.
+ */
+function copySnippet16(raw: Int16Array, width: number, row0: number, rows: number, cols: Int32Array, colGain: Float64Array, colScale: Float32Array, length: number, dst: Float32Array, base: number): void {
+  const nch = cols.length;
+  const p0 = Math.max(0, -row0);
+  const p1 = Math.min(length, rows - row0);
+  for (let p = p0; p < p1; p++) {
+    const src = (row0 + p) * width;
+    const d = base + p * nch;
+    for (let q = 0; q < nch; q++) dst[d + q] = Math.fround(raw[src + cols[q]] * colGain[q]) * colScale[q];
   }
 }
 

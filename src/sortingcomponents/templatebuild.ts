@@ -3,7 +3,7 @@
  * unit (see merging.ts), then average each merged unit's aligned snippets, re-centre it on its
  * extremum and keep its significant channels.
  */
-import { medianInPlace } from '../kernels/median.js';
+import { getKernels } from '../kernels/registry.js';
 import { Polarity, polarityValue } from './detection.js';
 import { findMerges, type PairTestOptions } from './merging.js';
 import { seededRandom, sampleIndices } from './random.js';
@@ -167,23 +167,10 @@ function peakOf(mean: Float64Array, nch: number, start: number, L: number, q: nu
   return m;
 }
 
-/** Columns (sample, channel) transposed together: one strided sweep over the snippets fills all of them. */
-const MEDIAN_BLOCK = 64;
-
 /** Per (sample, channel) median over the snippets of a set (zeros for an empty set), as numpy's median. */
 export function medianSnippet(set: SnippetSet, ext: number): Float64Array {
   const w = ext * set.channels.length;
   const out = new Float64Array(w);
-  const n = set.count;
-  if (n === 0) return out;
-  const buf = new Float32Array(MEDIAN_BLOCK * n);
-  for (let k0 = 0; k0 < w; k0 += MEDIAN_BLOCK) {
-    const nk = Math.min(MEDIAN_BLOCK, w - k0);
-    for (let i = 0; i < n; i++) {
-      const s = i * w + k0;
-      for (let j = 0; j < nk; j++) buf[j * n + i] = set.data[s + j];
-    }
-    for (let j = 0; j < nk; j++) out[k0 + j] = medianInPlace(buf.subarray(j * n, (j + 1) * n), n);
-  }
+  if (set.count > 0) getKernels().columnMedians(set.data, set.count, w, out);
   return out;
 }

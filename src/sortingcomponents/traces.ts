@@ -5,6 +5,7 @@
  */
 import type { NumericArray } from '../core/dtypes.js';
 import type { Recording } from '../core/recording.js';
+import { getKernels } from '../kernels/registry.js';
 
 export interface NormalizedSource {
   recording: Recording;
@@ -44,8 +45,10 @@ export function readNormalized(src: NormalizedSource, segment: number, start: nu
     // Raw samples straight to noise units in one pass: no intermediate µV block of the whole window.
     const raw = rec.getTraces({ segment, start: a, end: b });
     const f = channelNormalizer(src);
-    if (raw instanceof Int16Array) normalizeRows16(raw, f, data, (a - first) * nc);
-    else normalizeRowsAny(raw, f, data, (a - first) * nc);
+    const out = data.subarray((a - first) * nc, (b - first) * nc);
+    if (raw instanceof Int16Array && kernelsNormalize(f)) normalizeRows16Kernels(raw, f, out);
+    else if (raw instanceof Int16Array) normalizeRows16(raw, f, out, 0);
+    else normalizeRowsAny(raw, f, out, 0);
   }
   if (src.counter) {
     src.counter.frames += Math.max(0, b - a);
@@ -72,6 +75,20 @@ export function channelNormalizer(src: NormalizedSource): ChannelNormalizer {
  */
 export function normalizeSample(raw: number, gain: number, offset: number, scale: number): number {
   return Math.fround(gain === 1 && offset === 0 ? raw : raw * gain + offset) * scale;
+}
+
+/**
+ * Whether the int16 → noise-unit step may run on the kernels' normalizeInt16: with zero offsets and
+ * positive gains, fround(q · gain) · scale is normalizeSample exactly (no -0 from a negative gain).
+ */
+function kernelsNormalize(f: ChannelNormalizer): boolean {
+  for (let c = 0; c < f.gain.length; c++) if (f.offset[c] !== 0 || !(f.gain[c] > 0)) return false;
+  return true;
+}
+
+/** normalizeRows16 through the kernels (WASM SIMD when available): the trace cache's every read. */
+function normalizeRows16Kernels(raw: Int16Array, f: ChannelNormalizer, out: Float32Array): void {
+  getKernels().normalizeInt16(raw, f.gain.length, f.gain, f.scale, out);
 }
 
 // One monomorphic loop for int16 (the trace cache and most raw files): a loop shared by every array type runs several times slower.

@@ -1,0 +1,66 @@
+/**
+ * Per-column medians of a row-major float32 block: blocks of 64 columns are transposed into scratch, then
+ * each column's median is selected by the same quickselect as the TS reference (src/kernels/median.ts),
+ * so the result is bit-identical to it, the sign of a zero included. The mean of the two middle values of
+ * an even count is taken in float64, as numpy.
+ */
+
+const BLOCK: i32 = 64;
+
+/** k-th smallest of a[0..n) (0-based), partially reordering a; the reference's pivot and swap order. */
+function select(a: usize, n: i32, k: i32): f32 {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    let p = load<f32>(a + <usize>mid * 4);
+    const l = load<f32>(a + <usize>lo * 4), h = load<f32>(a + <usize>hi * 4);
+    if ((l <= p && p <= h) || (h <= p && p <= l)) {
+      // p is the middle
+    } else if ((p <= l && l <= h) || (h <= l && l <= p)) p = l;
+    else p = h;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (load<f32>(a + <usize>i * 4) < p) i++;
+      while (load<f32>(a + <usize>j * 4) > p) j--;
+      if (i <= j) {
+        const pi = a + <usize>i * 4, pj = a + <usize>j * 4;
+        const t = load<f32>(pi);
+        store<f32>(pi, load<f32>(pj));
+        store<f32>(pj, t);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return load<f32>(a + <usize>k * 4);
+  }
+  return load<f32>(a + <usize>k * 4);
+}
+
+function median(a: usize, n: i32): f64 {
+  const h = n >> 1;
+  const upper = select(a, n, h);
+  if (n & 1) return <f64>upper;
+  // After selecting index h, every value below it is in a[0..h): the lower middle is their maximum.
+  let lower = load<f32>(a);
+  for (let i = 1; i < h; i++) {
+    const v = load<f32>(a + <usize>i * 4);
+    if (v > lower) lower = v;
+  }
+  return (<f64>lower + <f64>upper) / 2;
+}
+
+/** out (f64 × cols) = median of each column of x (rows × cols f32); pBuf: 64 × rows f32 of scratch. rows ≥ 1. */
+export function columnMedians(pX: usize, rows: i32, cols: i32, pOut: usize, pBuf: usize): void {
+  for (let j0 = 0; j0 < cols; j0 += BLOCK) {
+    const nj = min(BLOCK, cols - j0);
+    for (let i = 0; i < rows; i++) {
+      const src = pX + (<usize>i * <usize>cols + <usize>j0) * 4;
+      for (let j = 0; j < nj; j++) store<f32>(pBuf + (<usize>j * <usize>rows + <usize>i) * 4, load<f32>(src + <usize>j * 4));
+    }
+    for (let j = 0; j < nj; j++) store<f64>(pOut + <usize>(j0 + j) * 8, median(pBuf + <usize>j * <usize>rows * 4, rows));
+  }
+}

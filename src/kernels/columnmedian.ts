@@ -1,0 +1,35 @@
+/** Per-column medians of a row-major block (templates: the median snippet over a unit's spikes). */
+import { medianInPlace } from './median.js';
+
+/** Columns transposed together: one sweep over the rows fills all of them (also the WASM kernel's block). */
+export const COLUMN_MEDIAN_BLOCK = 64;
+
+/** Throws unless x holds rows × cols values and out holds cols. */
+export function checkColumnMedians(x: Float32Array, rows: number, cols: number, out: Float64Array): void {
+  if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
+    throw new Error(`columnMedians: rows = ${rows}, cols = ${cols} must be non-negative integers`);
+  }
+  if (x.length < rows * cols) throw new Error(`columnMedians: x has ${x.length} values, fewer than ${rows} rows × ${cols} columns`);
+  if (out.length < cols) throw new Error(`columnMedians: out has ${out.length} values, fewer than ${cols} columns`);
+}
+
+/**
+ * out[j] = median over i < rows of x[i · cols + j], as numpy defines it (the mean of the two middle
+ * values in float64 for an even count); NaN when rows = 0.
+ */
+export function columnMediansTS(x: Float32Array, rows: number, cols: number, out: Float64Array): void {
+  checkColumnMedians(x, rows, cols, out);
+  if (rows === 0) {
+    out.fill(NaN, 0, cols);
+    return;
+  }
+  const buf = new Float32Array(COLUMN_MEDIAN_BLOCK * rows);
+  for (let j0 = 0; j0 < cols; j0 += COLUMN_MEDIAN_BLOCK) {
+    const nj = Math.min(COLUMN_MEDIAN_BLOCK, cols - j0);
+    for (let i = 0; i < rows; i++) {
+      const s = i * cols + j0;
+      for (let j = 0; j < nj; j++) buf[j * rows + i] = x[s + j];
+    }
+    for (let j = 0; j < nj; j++) out[j0 + j] = medianInPlace(buf.subarray(j * rows, (j + 1) * rows), rows);
+  }
+}
