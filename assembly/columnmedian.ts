@@ -5,44 +5,13 @@
  * an even count is taken in float64, as numpy.
  */
 
-const BLOCK: i32 = 64;
+import { quickselect } from './median';
 
-/** k-th smallest of a[0..n) (0-based), partially reordering a; the reference's pivot and swap order. */
-function select(a: usize, n: i32, k: i32): f32 {
-  let lo = 0;
-  let hi = n - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >> 1;
-    let p = load<f32>(a + <usize>mid * 4);
-    const l = load<f32>(a + <usize>lo * 4), h = load<f32>(a + <usize>hi * 4);
-    if ((l <= p && p <= h) || (h <= p && p <= l)) {
-      // p is the middle
-    } else if ((p <= l && l <= h) || (h <= l && l <= p)) p = l;
-    else p = h;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (load<f32>(a + <usize>i * 4) < p) i++;
-      while (load<f32>(a + <usize>j * 4) > p) j--;
-      if (i <= j) {
-        const pi = a + <usize>i * 4, pj = a + <usize>j * 4;
-        const t = load<f32>(pi);
-        store<f32>(pi, load<f32>(pj));
-        store<f32>(pj, t);
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return load<f32>(a + <usize>k * 4);
-  }
-  return load<f32>(a + <usize>k * 4);
-}
+const BLOCK: i32 = 64;
 
 function median(a: usize, n: i32): f64 {
   const h = n >> 1;
-  const upper = select(a, n, h);
+  const upper = quickselect(a, n, h);
   if (n & 1) return <f64>upper;
   // After selecting index h, every value below it is in a[0..h): the lower middle is their maximum.
   let lower = load<f32>(a);

@@ -10,8 +10,8 @@
  * channels up) bracket each row's median by order statistics of a subsample of the row instead.
  */
 
-/** k-th smallest of a[0..n) (0-based), partially reordering a. */
-function quickselect(a: usize, n: i32, k: i32): f32 {
+/** k-th smallest of a[0..n) (0-based), partially reordering a (the TS reference's pivot and swap order). */
+export function quickselect(a: usize, n: i32, k: i32): f32 {
   let lo = 0;
   let hi = n - 1;
   while (hi > lo) {

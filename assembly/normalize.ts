@@ -3,6 +3,8 @@
  * arithmetic as dequantizeInt16 then scaleChannels, in one pass (the trace cache's every normalised read).
  */
 
+import { dequantize4 } from './quantize';
+
 /** q: numSamples × numChannels i16; gain: numChannels f64; scale: numChannels f32; out: f32. */
 export function normalizeInt16(pQ: usize, numSamples: i32, numChannels: i32, pGain: usize, pScale: usize, pOut: usize): void {
   const nc = numChannels;
@@ -11,11 +13,7 @@ export function normalizeInt16(pQ: usize, numSamples: i32, numChannels: i32, pGa
     const po = pOut + <usize>t * <usize>nc * 4;
     let c = 0;
     for (; c + 4 <= nc; c += 4) {
-      const i4 = i32x4.extend_low_i16x8_s(v128.load64_zero(pq + <usize>c * 2));
-      const pg = pGain + <usize>c * 8;
-      const a = f64x2.mul(f64x2.convert_low_i32x4_s(i4), v128.load(pg));
-      const b = f64x2.mul(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(i4, i4, 2, 3, 2, 3)), v128.load(pg, 16));
-      const uv = v128.shuffle<f32>(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5);
+      const uv = dequantize4(pq + <usize>c * 2, pGain + <usize>c * 8);
       v128.store(po + <usize>c * 4, f32x4.mul(uv, v128.load(pScale + <usize>c * 4)));
     }
     for (; c < nc; c++) {

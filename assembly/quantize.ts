@@ -56,6 +56,16 @@ export function quantizeInt16(pX: usize, numSamples: i32, numChannels: i32, pInv
   return clipped + <i32>(i64x2.extract_lane(counts, 0) + i64x2.extract_lane(counts, 1));
 }
 
+/** Four int16 samples at pq times their f64 gains at pg, each product rounded once to float32. */
+// @ts-ignore: decorator
+@inline
+export function dequantize4(pq: usize, pg: usize): v128 {
+  const i4 = i32x4.extend_low_i16x8_s(v128.load64_zero(pq));
+  const a = f64x2.mul(f64x2.convert_low_i32x4_s(i4), v128.load(pg));
+  const b = f64x2.mul(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(i4, i4, 2, 3, 2, 3)), v128.load(pg, 16));
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5);
+}
+
 /** out (f32) = q (i16) · gain (f64 per channel), the product rounded once to float32. */
 export function dequantizeInt16(pQ: usize, numSamples: i32, numChannels: i32, pGain: usize, pOut: usize): void {
   const nc = numChannels;
@@ -64,11 +74,7 @@ export function dequantizeInt16(pQ: usize, numSamples: i32, numChannels: i32, pG
     const po = pOut + <usize>t * <usize>nc * 4;
     let c = 0;
     for (; c + 4 <= nc; c += 4) {
-      const i4 = i32x4.extend_low_i16x8_s(v128.load64_zero(pq + <usize>c * 2));
-      const pg = pGain + <usize>c * 8;
-      const a = f64x2.mul(f64x2.convert_low_i32x4_s(i4), v128.load(pg));
-      const b = f64x2.mul(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(i4, i4, 2, 3, 2, 3)), v128.load(pg, 16));
-      v128.store(po + <usize>c * 4, v128.shuffle<f32>(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5));
+      v128.store(po + <usize>c * 4, dequantize4(pq + <usize>c * 2, pGain + <usize>c * 8));
     }
     for (; c < nc; c++) store<f32>(po + <usize>c * 4, <f32>(<f64>load<i16>(pq + <usize>c * 2) * load<f64>(pGain + <usize>c * 8)));
   }

@@ -2,10 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { heldOutSeparation, recursiveSplit } from '../src/sortingcomponents/clustering.js';
 import { seededRandom } from '../src/sortingcomponents/random.js';
-
-function gaussian(rand: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
+import { gaussian } from './helpers/random.js';
 
 test('recursive split finds three separated blobs of different sizes, including a small one', () => {
   const d = 12;

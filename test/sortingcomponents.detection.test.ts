@@ -1,11 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { gaussian } from './helpers/random.js';
 import { detectPeaks } from '../src/sortingcomponents/detection.js';
 import { seededRandom } from '../src/sortingcomponents/random.js';
-
-function gaussian(rand: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
 
 test('threshold detection with spatio-temporal deduplication recovers inserted spikes once each', () => {
   const nc = 4;

@@ -2,10 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matchWindow, prepareTemplates, SparseTemplate } from '../src/sortingcomponents/matching.js';
 import { seededRandom } from '../src/sortingcomponents/random.js';
-
-function gaussian(rand: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
+import { gaussian } from './helpers/random.js';
 
 test('peeling resolves two overlapping spikes of different units with their amplitudes', () => {
   const nc = 4;

@@ -7,14 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matchWindow, MatchOptions, prepareTemplates, SparseTemplate } from '../src/sortingcomponents/matching.js';
 import { seededRandom } from '../src/sortingcomponents/random.js';
+import { gaussian } from './helpers/random.js';
 
 const nc = 4;
 const L = 40;
 const nBefore = 12;
-
-function gaussian(rand: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
 
 function template(gains: number[], width: number, scale: number): SparseTemplate {
   const wave = (p: number) => -Math.exp(-(((p - nBefore) / width) ** 2)) + 0.3 * Math.exp(-(((p - nBefore - 3 * width) / (2 * width)) ** 2));

@@ -4,6 +4,7 @@ import { acceptMerges, PairSet } from '../src/sortingcomponents/mergegroups.js';
 import { findMerges } from '../src/sortingcomponents/merging.js';
 import type { SnippetSet } from '../src/sortingcomponents/snippets.js';
 import { seededRandom } from '../src/sortingcomponents/random.js';
+import { gaussian } from './helpers/random.js';
 
 test('acceptMerges joins chains but never two items judged distinct, even through a third', () => {
   const distinct = new PairSet(5);
@@ -30,10 +31,6 @@ const L = 30;
 const S = 2;
 const NC = 4;
 const EXT = L + 2 * S;
-
-function gaussian(rand: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
 
 function template(gains: number[]): Float64Array {
   const t = new Float64Array(L * NC);

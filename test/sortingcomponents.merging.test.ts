@@ -3,15 +3,12 @@ import assert from 'node:assert/strict';
 import { standardizePair, testPair } from '../src/sortingcomponents/merging.js';
 import type { SnippetSet } from '../src/sortingcomponents/snippets.js';
 import { seededRandom } from '../src/sortingcomponents/random.js';
+import { gaussian } from './helpers/random.js';
 
 const L = 30;
 const S = 2;
 const NC = 4;
 const EXT = L + 2 * S;
-
-function gaussian(rand: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
 
 /** count snippets of template `tpl` (L × NC) in unit noise, placed at offset S inside the extended window. */
 function snippets(tpl: Float64Array, count: number, rand: () => number): SnippetSet {

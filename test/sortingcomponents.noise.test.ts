@@ -3,10 +3,7 @@ import assert from 'node:assert/strict';
 import { estimateNoiseMad, Int16MadHistogram, kthSmallest, madSigmaInPlace } from '../src/sortingcomponents/noise.js';
 import { seededRandom } from '../src/sortingcomponents/random.js';
 import { InMemoryRecording } from '../src/core/recordingtools.js';
-
-function gaussian(rand: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
+import { gaussian } from './helpers/random.js';
 
 /** Reference MAD: medians at index n >> 1 of fully sorted copies. */
 function madReference(v: ArrayLike<number>): number {

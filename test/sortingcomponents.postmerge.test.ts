@@ -3,15 +3,12 @@ import assert from 'node:assert/strict';
 import { alignedCosine, crossViolations, findPostMerges, PostMergeOptions, PostMergeSpikes } from '../src/sortingcomponents/postmerge.js';
 import type { SparseTemplate } from '../src/sortingcomponents/matching.js';
 import { seededRandom } from '../src/sortingcomponents/random.js';
+import { gaussian } from './helpers/random.js';
 
 const K = 3; // PC components
 const P = 4; // PC channels
 const FS = 30000;
 const TOTAL = 60 * FS;
-
-function gaussian(rand: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
 
 /** Spike times (samples) of one neuron: refractory 2 ms, then exponential waits at `rateHz`. */
 function refractoryTrain(rand: () => number, rateHz: number): number[] {

@@ -2,10 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dipTest, isotonic } from '../src/sortingcomponents/unimodality.js';
 import { seededRandom } from '../src/sortingcomponents/random.js';
-
-function gaussian(rand: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
+import { gaussian } from './helpers/random.js';
 
 test('isotonic regression pools violators into their mean', () => {
   assert.deepEqual(Array.from(isotonic([1, 3, 2, 4], true)), [1, 2.5, 2.5, 4]);

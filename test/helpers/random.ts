@@ -8,3 +8,8 @@ export function randomArray(n: number, seed: number): Float32Array {
     return s / 2147483648 - 1;
   });
 }
+
+/** One standard normal value from two uniform draws of `rand` (Box–Muller). */
+export function gaussian(rand: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
