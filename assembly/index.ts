@@ -14,7 +14,9 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { shiftedDots } from './shifteddots';
+export { gatheredShiftedDots } from './gathereddots';
 export { columnMedians } from './columnmedian';
 export { quantizeInt16, dequantizeInt16, scaleChannels } from './quantize';
 export { thresholdCrossings } from './crossings';
 export { normalizeInt16 } from './normalize';
+export { stepCrossings } from './stepcrossings';

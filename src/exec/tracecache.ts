@@ -27,6 +27,7 @@ import { formatBytes } from '../io/bytesource.js';
 import type { TraceChunk } from './chunks.js';
 import { runChunks } from './executor.js';
 import { Reporter, silentReporter } from './reporter.js';
+import { removeStaleTempEntries } from './stale.js';
 
 export type TraceCacheDtype = 'int16' | 'float32';
 
@@ -152,32 +153,9 @@ function cachedRows(bytes: Uint8Array, args: Pick<CacheTaskArgs, 'dtype' | 'gain
   return out;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes cache folders in `parent` left by sorts that were killed; returns the removed paths. */
 export function removeStaleTraceCaches(parent: string): string[] {
-  const removed: string[] = [];
-  let names: string[];
-  try {
-    names = fs.readdirSync(parent);
-  } catch {
-    return removed;
-  }
-  for (const name of names) {
-    const m = new RegExp(`^${FOLDER_PREFIX}(\\d+)-`).exec(name);
-    if (!m || pidAlive(Number(m[1]))) continue;
-    const p = path.join(parent, name);
-    fs.rmSync(p, { recursive: true, force: true });
-    removed.push(p);
-  }
-  return removed;
+  return removeStaleTempEntries(parent, FOLDER_PREFIX);
 }
 
 /** Free bytes on the file system holding `dir`, or Infinity when it cannot be asked. */

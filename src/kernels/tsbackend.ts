@@ -9,7 +9,9 @@ import { accumulateCovarianceTS } from './covariance.js';
 import { correlateChannelsTS } from './correlate.js';
 import { dequantizeInt16TS, quantizeInt16TS, scaleChannelsTS } from './quantize.js';
 import { shiftedDotsTS } from './shifteddots.js';
+import { gatheredShiftedDotsTS } from './gathereddots.js';
 import { columnMediansTS } from './columnmedian.js';
+import { stepCrossingsTS } from './stepcrossings.js';
 
 export const tsKernels: Kernels = {
   name: 'ts',
@@ -19,10 +21,12 @@ export const tsKernels: Kernels = {
   accumulateCovariance: accumulateCovarianceTS,
   correlateChannels: correlateChannelsTS,
   shiftedDots: shiftedDotsTS,
+  gatheredShiftedDots: gatheredShiftedDotsTS,
   quantizeInt16: quantizeInt16TS,
   dequantizeInt16: dequantizeInt16TS,
   scaleChannels: scaleChannelsTS,
   columnMedians: columnMediansTS,
   thresholdCrossings: thresholdCrossingsTS,
   normalizeInt16: normalizeInt16TS,
+  stepCrossings: stepCrossingsTS,
 };

@@ -52,6 +52,17 @@ export interface Kernels {
   shiftedDots(x: Float32Array, w: Float32Array, n: number, stride: number, shifts: number, out: Float64Array): void;
 
   /**
+   * shiftedDots for `count` templates at once against one time-major block x (ld columns) holding the union
+   * of their channels: out[j·shifts + s] = Σ_{p<rows} Σ_{q<n_j} x[(rowStart[j] + s + p)·ld + cols[colStart[j] + q]]
+   * · w[j][p·n_j + q], n_j = colStart[j+1] − colStart[j]; each item equals gathering its rows × channels and
+   * calling shiftedDots, bit for bit (template matching gathers the residual once per peak this way).
+   */
+  gatheredShiftedDots(
+    x: Float32Array, ld: number, rows: number, shifts: number, count: number,
+    rowStart: Int32Array, colStart: Int32Array, cols: Int32Array, w: Float32Array[], out: Float64Array,
+  ): void;
+
+  /**
    * int16 encoding of a time-major float32 block: out = floor(x · invGain[c] + 0.5) in float64, clipped to
    * ±32767 (NaN → 0). Returns the number of clipped values.
    */
@@ -77,4 +88,10 @@ export interface Kernels {
 
   /** out = fround(fround(q · gain[c]) · scale[c]): dequantizeInt16 then scaleChannels in one pass. out must not be q. */
   normalizeInt16(q: Int16Array, numChannels: number, gain: Float64Array, scale: Float32Array, out: Float32Array): void;
+
+  /**
+   * Ascending indices i of a time-major int16 block with steps[i] ≤ below[c] or steps[i] ≥ above[c],
+   * c = i mod numChannels (the motion peaks' threshold scan on the trace cache's steps).
+   */
+  stepCrossings(steps: Int16Array, numChannels: number, below: Int32Array, above: Int32Array): Int32Array;
 }

@@ -10,9 +10,11 @@ import { tsKernels } from './tsbackend.js';
 import { WasmArena } from './wasmarena.js';
 import { checkGemmShapes } from './gemm.js';
 import { checkShiftedDots } from './shifteddots.js';
+import { checkGatheredShiftedDots } from './gathereddots.js';
 import { checkQuantize } from './quantize.js';
 import { checkCrossingBounds } from './crossings.js';
 import { checkNormalizeInt16 } from './normalize.js';
+import { checkStepCrossings } from './stepcrossings.js';
 import { COLUMN_MEDIAN_BLOCK, checkColumnMedians } from './columnmedian.js';
 import { instantiateKernels, type KernelExports, type WasmModuleLike } from './wasmmodule.js';
 
@@ -61,6 +63,9 @@ export function createWasmKernels(source: Uint8Array | WasmModuleLike, what = 'k
     correlateChannels: (x, nc, filters, taps, out) => correlateWasm(ex, arena, b, x, nc, filters, taps, out),
     // A module built before shiftedDots existed keeps working (TS reference) until it is rebuilt.
     shiftedDots: ex.shiftedDots ? (x, w, n, stride, shifts, out) => shiftedDotsWasm(ex, arena, x, w, n, stride, shifts, out) : tsKernels.shiftedDots,
+    gatheredShiftedDots: ex.gatheredShiftedDots
+      ? (x, ld, rows, shifts, count, rowStart, colStart, cols, w, out) => gatheredShiftedDotsWasm(ex, arena, x, ld, rows, shifts, count, rowStart, colStart, cols, w, out)
+      : tsKernels.gatheredShiftedDots,
     quantizeInt16: ex.quantizeInt16
       ? (x, nc, inv, out) => (checkQuantize(x, nc, inv, out, 'quantizeInt16'), streamPerChannel(arena, b, x, nc, inv, out, (pIn, r, pF, pOut) => ex.quantizeInt16!(pIn, r, nc, pF, pOut)))
       : tsKernels.quantizeInt16,
@@ -73,6 +78,7 @@ export function createWasmKernels(source: Uint8Array | WasmModuleLike, what = 'k
     thresholdCrossings: ex.thresholdCrossings ? (x, lo, hi) => thresholdCrossingsWasm(ex, arena, b, x, lo, hi) : tsKernels.thresholdCrossings,
     normalizeInt16: ex.normalizeInt16 ? (q, nc, gain, scale, out) => normalizeInt16Wasm(ex, arena, b, q, nc, gain, scale, out) : tsKernels.normalizeInt16,
     columnMedians: ex.columnMedians ? (x, rows, cols, out) => columnMediansWasm(ex, arena, x, rows, cols, out) : tsKernels.columnMedians,
+    stepCrossings: ex.stepCrossings ? (q, nc, below, above) => stepCrossingsWasm(ex, arena, b, q, nc, below, above) : tsKernels.stepCrossings,
   };
 }
 
@@ -255,6 +261,47 @@ function shiftedDotsWasm(ex: KernelExports, arena: WasmArena, x: Float32Array, w
   out.set(arena.f64.subarray(pOut / 8, pOut / 8 + shifts));
 }
 
+/**
+ * One call per residual peak: the union block (a few thousand values), every item's template and column
+ * list go in once; the module gathers each item's channels itself.
+ */
+function gatheredShiftedDotsWasm(
+  ex: KernelExports, arena: WasmArena, x: Float32Array, ld: number, rows: number, shifts: number, count: number,
+  rowStart: Int32Array, colStart: Int32Array, cols: Int32Array, w: Float32Array[], out: Float64Array,
+): void {
+  checkGatheredShiftedDots(x, ld, rows, shifts, count, rowStart, colStart, cols, w, out);
+  if (shifts === 0 || count === 0) return;
+  let wTotal = 0;
+  let widest = 0;
+  let lastRow = 0;
+  for (let j = 0; j < count; j++) {
+    const n = colStart[j + 1] - colStart[j];
+    wTotal += rows * n;
+    widest = Math.max(widest, n);
+    lastRow = Math.max(lastRow, rowStart[j] + rows + shifts - 1);
+  }
+  const c0 = colStart[0];
+  const nCols = colStart[count] - c0;
+  const [pOut, pItems, pCols, pW, pScratch, pX] = arena.layout(count * shifts * 8, count * 16, nCols * 4, wTotal * 4, (rows + shifts - 1) * widest * 4, lastRow * ld * 4);
+  const f32 = arena.f32;
+  const i32 = arena.i32;
+  f32.set(x.subarray(0, lastRow * ld), pX / 4);
+  i32.set(cols.subarray(c0, c0 + nCols), pCols / 4);
+  let wAt = 0;
+  for (let j = 0; j < count; j++) {
+    const n = colStart[j + 1] - colStart[j];
+    const it = pItems / 4 + 4 * j;
+    i32[it] = rowStart[j];
+    i32[it + 1] = colStart[j] - c0;
+    i32[it + 2] = n;
+    i32[it + 3] = wAt;
+    f32.set(w[j].subarray(0, rows * n), pW / 4 + wAt);
+    wAt += rows * n;
+  }
+  ex.gatheredShiftedDots!(pX, ld, rows, shifts, count, pItems, pCols, pW, pScratch, pOut);
+  out.set(arena.f64.subarray(pOut / 8, pOut / 8 + count * shifts));
+}
+
 /** The whole block goes in at once: callers hold it in memory already (a unit's snippets: a few MB). */
 function columnMediansWasm(ex: KernelExports, arena: WasmArena, x: Float32Array, rows: number, cols: number, out: Float64Array): void {
   checkColumnMedians(x, rows, cols, out);
@@ -310,6 +357,36 @@ function normalizeInt16Wasm(ex: KernelExports, arena: WasmArena, b: Blocking, q:
     ex.normalizeInt16!(pIn, r, nc, pGain, pScale, pOut);
     out.set(outView.subarray(0, r * nc), t0 * nc);
   }
+}
+
+/** Streams whole rows of steps through the arena in blocks, the limits copied in once; collects the crossings' indices. */
+function stepCrossingsWasm(ex: KernelExports, arena: WasmArena, b: Blocking, q: Int16Array, nc: number, below: Int32Array, above: Int32Array): Int32Array {
+  checkStepCrossings(q, nc, below, above);
+  const nt = q.length / nc;
+  if (nt === 0) return new Int32Array(0);
+  const rows = Math.min(nt, rowsPerBlock(nc, b.stream));
+  const [pBelow, pAbove, pIn, pOut] = arena.layout(nc * 4, nc * 4, rows * nc * 2, rows * nc * 4);
+  const buf = arena.f32.buffer as ArrayBuffer;
+  new Int32Array(buf, pBelow, nc).set(below.subarray(0, nc));
+  new Int32Array(buf, pAbove, nc).set(above.subarray(0, nc));
+  const inView = new Int16Array(buf, pIn, rows * nc);
+  let found = new Int32Array(1024);
+  let m = 0;
+  for (let t0 = 0; t0 < nt; t0 += rows) {
+    const r = Math.min(rows, nt - t0);
+    inView.set(q.subarray(t0 * nc, (t0 + r) * nc));
+    const k = ex.stepCrossings!(pIn, r, nc, pBelow, pAbove, pOut);
+    if (m + k > found.length) {
+      const grown = new Int32Array(Math.max(2 * found.length, m + k));
+      grown.set(found.subarray(0, m));
+      found = grown;
+    }
+    const idx = new Int32Array(buf, pOut, k);
+    const s = t0 * nc;
+    for (let j = 0; j < k; j++) found[m + j] = idx[j] + s;
+    m += k;
+  }
+  return found.slice(0, m);
 }
 
 type StreamArray = Int16Array | Float32Array | Float64Array;

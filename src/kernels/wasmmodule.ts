@@ -34,6 +34,7 @@ export interface KernelExports {
   correlateChannels(pX: number, numSamples: number, numChannels: number, pW: number, numFilters: number, taps: number, pOut: number): void;
   /** Absent from modules built before it was added (optional: the host then uses the TS reference). */
   shiftedDots?(pX: number, pW: number, n: number, stride: number, shifts: number, pOut: number): void;
+  gatheredShiftedDots?(pX: number, ld: number, rows: number, shifts: number, count: number, pItems: number, pCols: number, pW: number, pScratch: number, pOut: number): void;
   /** Optional like shiftedDots (older modules lack them). */
   quantizeInt16?(pX: number, numSamples: number, numChannels: number, pInv: number, pOut: number): number;
   dequantizeInt16?(pQ: number, numSamples: number, numChannels: number, pGain: number, pOut: number): void;
@@ -41,6 +42,7 @@ export interface KernelExports {
   columnMedians?(pX: number, rows: number, cols: number, pOut: number, pBuf: number): void;
   thresholdCrossings?(pX: number, n: number, lo: number, hi: number, pOut: number): number;
   normalizeInt16?(pQ: number, numSamples: number, numChannels: number, pGain: number, pScale: number, pOut: number): void;
+  stepCrossings?(pQ: number, numSamples: number, numChannels: number, pBelow: number, pAbove: number, pOut: number): number;
 }
 
 const FUNCTIONS = [

@@ -322,17 +322,18 @@ export function motionPeaksInSteps(
   const { below, above } = limits;
   const r0 = Math.max(0, from - windowStart);
   const r1 = Math.min(nt, to - windowStart);
-  for (let t = r0; t < r1; t++) {
-    const row = t * nc;
-    for (let c = 0; c < nc; c++) {
-      const q = steps[row + c];
-      if (q > below[c] && q < above[c]) continue;
-      const v = polarityValue(stat(row + c, c), pol);
-      if (!(v >= thr)) continue;
-      if (isStepExtremum(stat, nt, nc, t, c, v, ex, dedup[c], pol)) {
-        sample.push(windowStart + t);
-        channel.push(c);
-      }
+  // The integer scan (ascending row-major indices, as the row-by-row loop visits them) on the kernels.
+  const base = r0 * nc;
+  const crossings = r1 > r0 ? getKernels().stepCrossings(steps.subarray(base, r1 * nc), nc, below, above) : new Int32Array(0);
+  for (let j = 0; j < crossings.length; j++) {
+    const i = base + crossings[j];
+    const t = Math.floor(i / nc);
+    const c = i - t * nc;
+    const v = polarityValue(stat(i, c), pol);
+    if (!(v >= thr)) continue;
+    if (isStepExtremum(stat, nt, nc, t, c, v, ex, dedup[c], pol)) {
+      sample.push(windowStart + t);
+      channel.push(c);
     }
   }
   const n = sample.length;

@@ -12,9 +12,24 @@
  * noise gives a median of N values (variance π / 2N). The excess is the shared noise.
  */
 import type { Recording } from '../core/recording.js';
-import { madSigmaInPlace } from '../sortingcomponents/noise.js';
+import { kthSmallest, madSigmaInPlace } from '../sortingcomponents/noise.js';
 import { quickselect } from '../kernels/median.js';
 import { mulberry32 } from '../core/random.js';
+
+/** Channels whose columns are gathered per pass over a chunk's rows (16 float32 = one 64-byte cache line). */
+const COLUMN_GROUP = 16;
+
+/** MAD of Gaussian noise / its standard deviation (as sortingcomponents/noise.ts). */
+const MAD_TO_SD = 0.6744897501960817;
+
+/**
+ * madSigmaInPlace(v) for a v whose median (index n >> 1) is already known: the same value, one
+ * selection fewer. Overwrites v with the absolute deviations.
+ */
+function madFromMedianInPlace(v: Float64Array, median: number): number {
+  for (let i = 0; i < v.length; i++) v[i] = Math.abs(v[i] - median);
+  return kthSmallest(v, v.length >> 1) / MAD_TO_SD;
+}
 
 export interface CommonModeOptions {
   numChunks?: number;
@@ -40,7 +55,8 @@ export function estimateCommonMode(rec: Recording, opts: CommonModeOptions = {})
   const rand = mulberry32(opts.seed ?? 7);
   const medians: number[] = [];
   let used = 0;
-  const col = new Float64Array(chunkSamples);
+  // Columns are gathered COLUMN_GROUP at a time: one pass over the rows reads whole cache lines.
+  const cols = Array.from({ length: Math.min(COLUMN_GROUP, nc) }, () => new Float64Array(chunkSamples));
   const row = new Float64Array(nc);
   for (let k = 0; k < numChunks; k++) {
     const seg = Math.floor(rand() * rec.numSegments);
@@ -52,12 +68,19 @@ export function estimateCommonMode(rec: Recording, opts: CommonModeOptions = {})
     // Per-channel centre and noise of this chunk, so every channel enters the median at unit noise.
     const centre = new Float64Array(nc);
     const inv = new Float64Array(nc);
-    for (let c = 0; c < nc; c++) {
-      for (let t = 0; t < len; t++) col[t] = tr[t * nc + c];
-      const v = col.subarray(0, len);
-      centre[c] = quickselect(Float64Array.from(v), len, len >> 1);
-      const sd = madSigmaInPlace(v);
-      inv[c] = sd > 0 ? 1 / sd : 0;
+    for (let c0 = 0; c0 < nc; c0 += cols.length) {
+      const g = Math.min(cols.length, nc - c0);
+      for (let t = 0; t < len; t++) {
+        const o = t * nc + c0;
+        for (let j = 0; j < g; j++) cols[j][t] = tr[o + j];
+      }
+      for (let j = 0; j < g; j++) {
+        const v = cols[j].subarray(0, len);
+        // The median is the MAD's own first step: select it once, then the MAD on the deviations.
+        centre[c0 + j] = kthSmallest(v, len >> 1);
+        const sd = madFromMedianInPlace(v, centre[c0 + j]);
+        inv[c0 + j] = sd > 0 ? 1 / sd : 0;
+      }
     }
     const live = Int32Array.from(Array.from({ length: nc }, (_, c) => c).filter((c) => inv[c] > 0));
     used = Math.max(used, live.length);

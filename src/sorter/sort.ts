@@ -20,7 +20,7 @@ import type { Motion } from '../motion/motion.js';
 import type { MotionPeakParams, MotionPeaks } from '../motion/peaks.js';
 import { VERSION } from '../version.js';
 import { recursiveSplit } from '../sortingcomponents/clustering.js';
-import { findEchoSpikes, labelUnits, removeDuplicateSpikes } from '../sortingcomponents/curation.js';
+import { findEchoSpikes, gatherBlocksInPlace, labelUnits, removeDuplicateSpikes } from '../sortingcomponents/curation.js';
 import { findPostMerges } from '../sortingcomponents/postmerge.js';
 import type { Polarity } from '../sortingcomponents/detection.js';
 import { prepareTemplates, SparseTemplate } from '../sortingcomponents/matching.js';
@@ -32,6 +32,7 @@ import { buildTemplates, Cluster } from '../sortingcomponents/templatebuild.js';
 import type { NormalizedSource, ReadCounter } from '../sortingcomponents/traces.js';
 import { resolveSorterParams, SorterParamOverrides, SorterParams } from './params.js';
 import { cacheTraces, decideTraceCache, TraceCache, TraceCacheDtype, TraceCacheMode } from '../exec/tracecache.js';
+import { spillFloat32Sink } from '../exec/spill.js';
 
 export interface SortOptions {
   params?: SorterParamOverrides;
@@ -531,7 +532,7 @@ function spikeTimeKeys(segment: Int32Array, sample: Float64Array): Float64Array 
   return Float64Array.from(sample, (t, i) => segment[i] * 2 ** 44 + t);
 }
 
-function runMatching(src: NormalizedSource, templates: SparseTemplate[], setup: DetectionSetup, proto: Prototype, params: SorterParams, locations: Float64Array, reporter: Reporter, jobs: number | undefined): Promise<MatchedRecording> {
+async function runMatching(src: NormalizedSource, templates: SparseTemplate[], setup: DetectionSetup, proto: Prototype, params: SorterParams, locations: Float64Array, reporter: Reporter, jobs: number | undefined): Promise<MatchedRecording> {
   const nc = src.recording.numChannels;
   const prepared = prepareTemplates(templates, setup.length, params.matching.upsample, nc, setup.polarity);
   // A residual peak on channel c is tried against every template that has c among its channels.
@@ -539,25 +540,32 @@ function runMatching(src: NormalizedSource, templates: SparseTemplate[], setup: 
   prepared.forEach((t, u) => {
     for (const c of t.channels) cand[c].push(u);
   });
-  return matchRecording(src, prepared, {
-    nBefore: setup.nBefore,
-    length: setup.length,
-    threshold: params.matching.thresholdSigma,
-    minScore: params.matching.minScoreSigma,
-    amplitudeMin: params.matching.amplitudeMin,
-    amplitudeMax: params.matching.amplitudeMax,
-    maxShift: params.matching.maxShiftSamples,
-    residualError: params.matching.residualError,
-    pairWindow: Math.round((params.matching.pairWindowMs * src.recording.samplingFrequency) / 1000),
-    iterations: params.matching.iterations,
-    polarity: setup.polarity,
-    exclusionSamples: setup.exclusionSamples,
-    dedupNeighbours: setup.dedupNeighbours,
-    candidatesPerChannel: cand.map((a) => Int32Array.from(a)),
-    locations,
-    basis: proto.basis,
-    pcChannels: params.features.maxNeighbours,
-  }, setup.chunkSamples, reporter, jobs);
+  // PC features (192 bytes a spike) wait in a temporary file while the pass runs, so memory never
+  // holds the per-chunk pieces and their concatenation at once.
+  const pcSink = spillFloat32Sink(params.execution.tempDir || undefined);
+  try {
+    return await matchRecording(src, prepared, {
+      nBefore: setup.nBefore,
+      length: setup.length,
+      threshold: params.matching.thresholdSigma,
+      minScore: params.matching.minScoreSigma,
+      amplitudeMin: params.matching.amplitudeMin,
+      amplitudeMax: params.matching.amplitudeMax,
+      maxShift: params.matching.maxShiftSamples,
+      residualError: params.matching.residualError,
+      pairWindow: Math.round((params.matching.pairWindowMs * src.recording.samplingFrequency) / 1000),
+      iterations: params.matching.iterations,
+      polarity: setup.polarity,
+      exclusionSamples: setup.exclusionSamples,
+      dedupNeighbours: setup.dedupNeighbours,
+      candidatesPerChannel: cand.map((a) => Int32Array.from(a)),
+      locations,
+      basis: proto.basis,
+      pcChannels: params.features.maxNeighbours,
+    }, setup.chunkSamples, reporter, jobs, pcSink);
+  } finally {
+    pcSink.dispose();
+  }
 }
 
 /** Frames read outside the normalised-trace reads: noise chunks, and the motion pass when drift was estimated. */
@@ -588,6 +596,7 @@ function findFilterMargin(rec: Recording): number {
   return 0;
 }
 
+/** Consumes `matched`: its unit labels and PC features are rewritten in place. */
 function curate(matched: MatchedRecording, templates: SparseTemplate[], rec: Recording, params: SorterParams, locations: Float64Array, numComponents: number, reporter: Reporter) {
   const fs = rec.samplingFrequency;
   const numTemplates = templates.length;
@@ -617,8 +626,8 @@ function curate(matched: MatchedRecording, templates: SparseTemplate[], rec: Rec
     positions[2 * j + 1] = m.y[i];
   });
   const k = idx.length ? m.pcFeatures.length / m.sample.length : 0;
-  const pcFeatures = new Float32Array(idx.length * k);
-  idx.forEach((i, j) => pcFeatures.set(m.pcFeatures.subarray(i * k, (i + 1) * k), j * k));
+  // In place: a second copy of the largest per-spike array would double its memory on long recordings.
+  const pcFeatures = k > 0 ? gatherBlocksInPlace(m.pcFeatures, k, idx) : new Float32Array(0);
   const segSamples = Array.from({ length: rec.numSegments }, (_, s) => rec.getNumSamples(s));
   const labels = labelUnits(
     { segment, sample, unit, amplitude },
@@ -633,7 +642,7 @@ function curate(matched: MatchedRecording, templates: SparseTemplate[], rec: Rec
   return { keptUnits, segment, sample, unit, amplitude, positions, pcFeatures, labels, counts: finalCounts };
 }
 
-/** Relabels the spikes of units that the post-matching merge joins (see findPostMerges); duplicates are removed afterwards. */
+/** Relabels, in place, the spikes of units that the post-matching merge joins (see findPostMerges); duplicates are removed afterwards. */
 function mergeMatchedUnits(m: MatchedRecording, templates: SparseTemplate[], rec: Recording, params: SorterParams, locations: Float64Array, numComponents: number, reporter: Reporter): MatchedRecording {
   const mg = params.merging;
   const pp = params.postprocessing;
@@ -658,25 +667,30 @@ function mergeMatchedUnits(m: MatchedRecording, templates: SparseTemplate[], rec
   });
   for (const d of merges) reporter.log('debug', `post-match merge ${d.a}+${d.b}: dip ${d.score.toFixed(2)}, separation ${d.separation.toFixed(2)}, cosine ${d.cosine.toFixed(3)}, cross violations ${d.crossViolations} (chance ${d.expectedViolations.toFixed(1)})`);
   if (!merges.length) return m;
-  return { ...m, unit: Int32Array.from(m.unit, (u) => target[u]), pcFeatures: remapPcChannels(m, templates, target, numComponents, params.features.maxNeighbours) };
+  remapPcChannels(m, templates, target, numComponents, params.features.maxNeighbours);
+  m.unit.forEach((u, i) => (m.unit[i] = target[u]));
+  return m;
 }
 
-/** PC features of relabelled spikes moved to their new unit's channel order (Phy reads them by the unit's channels); channels it lacks are dropped. */
-function remapPcChannels(m: MatchedRecording, templates: SparseTemplate[], target: Int32Array, K: number, P: number): Float32Array {
-  const out = Float32Array.from(m.pcFeatures);
+/**
+ * PC features of relabelled spikes moved, in place, to their new unit's channel order (Phy reads
+ * them by the unit's channels); channels it lacks are dropped. `m.unit` still holds the old units.
+ */
+function remapPcChannels(m: MatchedRecording, templates: SparseTemplate[], target: Int32Array, K: number, P: number): void {
+  const old = new Float32Array(K * P);
   m.unit.forEach((u, i) => {
     const t = target[u];
     if (t === u) return;
     const from = templates[u].channels.subarray(0, P);
     const to = templates[t].channels.subarray(0, P);
-    const block = out.subarray(i * K * P, (i + 1) * K * P);
+    const block = m.pcFeatures.subarray(i * K * P, (i + 1) * K * P);
+    old.set(block);
     block.fill(0);
     to.forEach((c, j) => {
       const q = from.indexOf(c);
-      if (q >= 0) for (let r = 0; r < K; r++) block[r * P + j] = m.pcFeatures[i * K * P + r * P + q];
+      if (q >= 0) for (let r = 0; r < K; r++) block[r * P + j] = old[r * P + q];
     });
   });
-  return out;
 }
 
 /**

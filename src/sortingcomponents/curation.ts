@@ -168,3 +168,41 @@ export function echoPeak(hits: { spike: number; lag: number }[], excess: number)
   while (hi < sorted.length && sorted[hi].lag === sorted[best + k - 1].lag) hi++;
   return sorted.slice(lo, hi).map((h) => h.spike);
 }
+
+/**
+ * Moves blocks of `k` values in place so that block j ends up holding the old block order[j]
+ * (order: distinct block indices), and returns the first order.length blocks as a view of `data`.
+ * Per-spike arrays of a long recording (PC features: 192 bytes a spike) are reordered this way
+ * without a second copy; `data` is scrambled past the returned view.
+ */
+export function gatherBlocksInPlace(data: Float32Array, k: number, order: ArrayLike<number>): Float32Array {
+  const n = order.length;
+  const numBlocks = k > 0 ? data.length / k : 0;
+  if (!Number.isInteger(numBlocks)) throw new Error(`gatherBlocksInPlace: ${data.length} values are not whole blocks of ${k}`);
+  // Compact the chosen blocks in ascending index order: block r comes from ascending[r] ≥ r, so a forward copy never overwrites one still needed.
+  const ascending = Int32Array.from(order).sort();
+  for (let r = 0; r < n; r++) {
+    const i = ascending[r];
+    if (i < 0 || i >= numBlocks || (r > 0 && i === ascending[r - 1])) throw new Error(`gatherBlocksInPlace: block ${i} is repeated or outside 0..${numBlocks - 1}`);
+    if (i !== r) data.copyWithin(r * k, i * k, (i + 1) * k);
+  }
+  // Block j must now take the block at the rank of order[j]: follow each cycle of that permutation with one spare block.
+  const rank = new Int32Array(numBlocks);
+  ascending.forEach((i, r) => (rank[i] = r));
+  const from = Int32Array.from({ length: n }, (_, j) => rank[order[j]]);
+  const done = new Uint8Array(n);
+  const spare = new Float32Array(k);
+  for (let s = 0; s < n; s++) {
+    if (done[s] || from[s] === s) continue;
+    spare.set(data.subarray(s * k, (s + 1) * k));
+    let j = s;
+    while (from[j] !== s) {
+      data.copyWithin(j * k, from[j] * k, (from[j] + 1) * k);
+      done[j] = 1;
+      j = from[j];
+    }
+    data.set(spare, j * k);
+    done[j] = 1;
+  }
+  return data.subarray(0, n * k);
+}

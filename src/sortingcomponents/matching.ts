@@ -127,8 +127,7 @@ export function matchWindow(
   const out = { sample: [] as number[], unit: [] as number[], amplitude: [] as number[], x: [] as number[], y: [] as number[], pcs: [] as Float32Array[] };
   let dirty: Uint8Array | null = null;
   const rv = residualVariance(numSamples, nc, opts.residualError);
-  // Rows of the shift search (L + 2S), or of the sub-sample refinement (L + 1) when maxShift is 0.
-  const block = new Float32Array((L + 2 * Math.max(S, 1)) * templates.reduce((m, t) => Math.max(m, t.channels.length), 0));
+  const scratch = fitScratch(templates, opts, nc);
   const peakOpts: PeakDetectOptions = { threshold: opts.threshold, exclusionSamples: opts.exclusionSamples, dedupNeighbours: opts.dedupNeighbours, polarity: opts.polarity };
   // Accepted fits by start row, so a new fit can find the fits it overlaps in time.
   const fitsByStart = new Map<number, Accepted[]>();
@@ -169,7 +168,7 @@ export function matchWindow(
         const t = peaks.sample[i];
         const c = peaks.channel[i];
         if (polarityValue(residual[t * nc + c], opts.polarity) < opts.threshold * Math.sqrt(1 + rv.at(t, c))) continue;
-        let fit = bestFit(residual, nc, t, c, templates, opts, rv, block);
+        let fit = bestFit(residual, nc, t, c, templates, opts, rv, scratch);
         if (!fit) continue;
         const partner = opts.pairWindow > 0 ? overlappingFit(fitsByStart, fit, templates, opts.pairWindow) : null;
         if (partner) {
@@ -177,7 +176,7 @@ export function matchWindow(
           // more energy by at least the cost of a spike (minScore², the acceptance bar of one fit).
           const pt = templates[partner.fit.unit];
           subtract(residual, nc, partner.fit, pt, L, -1, rv);
-          const single = bestFit(residual, nc, t, c, templates, opts, rv, block);
+          const single = bestFit(residual, nc, t, c, templates, opts, rv, scratch);
           if (single && single.gain >= partner.fit.gain + fit.gain - opts.minScore * opts.minScore) {
             forget(partner);
             fit = single;
@@ -250,16 +249,55 @@ function concatPeaks(parts: Peaks[]): Peaks {
 }
 
 /**
- * Best template, alignment and amplitude for a residual peak at row t on channel c, or null.
- * `block` is scratch space for one template's channels over its ±maxShift search window, gathered
- * once so that the kernel scores all shifts on contiguous memory.
+ * Scratch reused for every peak of a window: the residual rows around a peak on the union of the candidate
+ * templates' channels (candidates near one peak share most channels, so it is gathered once and every
+ * candidate is scored from it), each candidate's columns in it, and one template's block for refinement.
  */
-function bestFit(residual: Float32Array, nc: number, t: number, c: number, templates: MatchTemplate[], opts: MatchOptions, rv: ResidualVariance, block: Float32Array): Fit | null {
+interface FitScratch {
+  /** Rows of the sub-sample refinement (L + 1) × one template's channels. */
+  block: Float32Array;
+  union: Float32Array;
+  /** Per recording channel: its column in `union`, -1 when absent (reset after each peak). */
+  unionColumn: Int32Array;
+  unionChannels: Int32Array;
+  /** Channels in the union for the current peak. */
+  unionCount: number;
+  units: Int32Array;
+  guesses: Int32Array;
+  rowStart: Int32Array;
+  colStart: Int32Array;
+  cols: Int32Array;
+  w: Float32Array[];
+  scores: Float64Array;
+}
+
+function fitScratch(templates: MatchTemplate[], opts: MatchOptions, nc: number): FitScratch {
+  const widest = templates.reduce((m, t) => Math.max(m, t.channels.length), 0);
+  const most = opts.candidatesPerChannel.reduce((m, u) => Math.max(m, u.length), 0);
+  const shifts = 2 * opts.maxShift + 1;
+  return {
+    block: new Float32Array((opts.length + 2 * Math.max(opts.maxShift, 1)) * widest),
+    union: new Float32Array(0),
+    unionColumn: new Int32Array(nc).fill(-1),
+    unionChannels: new Int32Array(nc),
+    unionCount: 0,
+    units: new Int32Array(most),
+    guesses: new Int32Array(most),
+    rowStart: new Int32Array(most),
+    colStart: new Int32Array(most + 1),
+    cols: new Int32Array(most * widest),
+    w: new Array<Float32Array>(most),
+    scores: new Float64Array(Math.max(most * shifts, 2)),
+  };
+}
+
+/** Best template, alignment and amplitude for a residual peak at row t on channel c, or null. */
+function bestFit(residual: Float32Array, nc: number, t: number, c: number, templates: MatchTemplate[], opts: MatchOptions, rv: ResidualVariance, sc: FitScratch): Fit | null {
   let best: Fit | null = null;
   const L = opts.length;
   const S = opts.maxShift;
   const shifts = 2 * S + 1;
-  const scores = new Float64Array(Math.max(shifts, 2));
+  const scores = sc.scores;
   const consider = (unit: number, start: number, frac: number, score: number) => {
     const tpl = templates[unit];
     const e = tpl.energy[frac];
@@ -277,15 +315,23 @@ function bestFit(residual: Float32Array, nc: number, t: number, c: number, templ
     best = { unit, start, frac, amplitude: a, gain, z };
   };
   const kernels = getKernels();
-  for (const u of opts.candidatesPerChannel[c]) {
-    const tpl = templates[u];
-    if (!(tpl.energy[0] > 0)) continue;
-    const er = tpl.extremumRow[c];
-    const guess = t - (er >= 0 ? er : opts.nBefore);
-    const nch = tpl.channels.length;
-    gatherRows(residual, nc, guess - S, L + 2 * S, tpl.channels, block);
-    kernels.shiftedDots(block, tpl.shifted[0], L * nch, nch, shifts, scores);
-    for (let k = 0; k < shifts; k++) consider(u, guess - S + k, 0, scores[k]);
+  const count = unionOfCandidates(t, c, templates, opts, sc);
+  if (count > 0) {
+    let gMin = Infinity;
+    let gMax = -Infinity;
+    for (let j = 0; j < count; j++) {
+      gMin = Math.min(gMin, sc.guesses[j]);
+      gMax = Math.max(gMax, sc.guesses[j]);
+    }
+    const nu = sc.unionCount;
+    const rows = gMax - gMin + L + 2 * S;
+    if (sc.union.length < rows * nu) sc.union = new Float32Array(rows * nu);
+    gatherRows(residual, nc, gMin - S, rows, sc.unionChannels.subarray(0, nu), sc.union);
+    for (let j = 0; j < count; j++) sc.rowStart[j] = sc.guesses[j] - gMin;
+    kernels.gatheredShiftedDots(sc.union, nu, L, shifts, count, sc.rowStart, sc.colStart, sc.cols, sc.w, scores);
+    for (let j = 0; j < count; j++) {
+      for (let k = 0; k < shifts; k++) consider(sc.units[j], sc.guesses[j] - S + k, 0, scores[j * shifts + k]);
+    }
   }
   if (!best) return null;
   const b = best as Fit;
@@ -293,6 +339,7 @@ function bestFit(residual: Float32Array, nc: number, t: number, c: number, templ
   const up = tpl.shifted.length;
   // Sub-sample refinement: copy f at start s places the spike at s + f/up, between s and s + 1.
   const nch = tpl.channels.length;
+  const block = sc.block;
   gatherRows(residual, nc, b.start - 1, L + 1, tpl.channels, block);
   for (let f = 1; f < up; f++) {
     if (!(tpl.energy[f] > 0)) continue;
@@ -301,6 +348,39 @@ function bestFit(residual: Float32Array, nc: number, t: number, c: number, templ
     consider(b.unit, b.start - 1, f, scores[0]);
   }
   return best;
+}
+
+/**
+ * Fills sc with the candidate units of a peak at row t on channel c (those with a non-empty template),
+ * their start guesses, and their channels as columns of the union of all their channels; returns the count.
+ */
+function unionOfCandidates(t: number, c: number, templates: MatchTemplate[], opts: MatchOptions, sc: FitScratch): number {
+  let count = 0;
+  let nu = 0;
+  let at = 0;
+  for (const u of opts.candidatesPerChannel[c]) {
+    const tpl = templates[u];
+    if (!(tpl.energy[0] > 0)) continue;
+    const er = tpl.extremumRow[c];
+    sc.units[count] = u;
+    sc.guesses[count] = t - (er >= 0 ? er : opts.nBefore);
+    sc.colStart[count] = at;
+    sc.w[count] = tpl.shifted[0];
+    for (const ch of tpl.channels) {
+      let k = sc.unionColumn[ch];
+      if (k < 0) {
+        k = nu++;
+        sc.unionColumn[ch] = k;
+        sc.unionChannels[k] = ch;
+      }
+      sc.cols[at++] = k;
+    }
+    count++;
+  }
+  sc.colStart[count] = at;
+  sc.unionCount = nu;
+  for (let k = 0; k < nu; k++) sc.unionColumn[sc.unionChannels[k]] = -1;
+  return count;
 }
 
 /** Copies rows [start, start + rows) of `channels` from a time-major window into `out` (rows × channels.length). */

@@ -16,6 +16,43 @@ export interface MatchedRecording {
   pcFeatures: Float32Array;
 }
 
+/**
+ * Where the matching pass puts per-spike PC features (the largest per-spike array: 192 bytes a
+ * spike), appended chunk by chunk in chunk order; collect() returns them all as one array.
+ */
+export interface Float32Sink {
+  append(values: Float32Array): void;
+  /** Values appended so far. */
+  readonly length: number;
+  /** Everything appended, in order; the sink is spent afterwards. */
+  collect(): Float32Array;
+}
+
+/** A Float32Sink in memory: its pieces and their concatenation coexist for a moment in collect(). */
+export function memoryFloat32Sink(): Float32Sink {
+  let parts: Float32Array[] = [];
+  let length = 0;
+  return {
+    get length() {
+      return length;
+    },
+    append(values) {
+      parts.push(values);
+      length += values.length;
+    },
+    collect() {
+      const out = new Float32Array(length);
+      let o = 0;
+      for (const p of parts) {
+        out.set(p, o);
+        o += p.length;
+      }
+      parts = [];
+      return out;
+    },
+  };
+}
+
 interface MatchTaskArgs {
   scale: Float32Array;
   templates: MatchTemplate[];
@@ -35,9 +72,13 @@ export function matchChunkTask(recording: Recording, chunk: TraceChunk, args: Ma
   return { m, framesRead: win.framesRead };
 }
 
-/** The matching pass on `jobs` threads (default: all cores); chunks are concatenated in order, so the output does not depend on jobs. */
-export async function matchRecording(src: NormalizedSource, templates: MatchTemplate[], opts: MatchOptions, chunkSamples: number, reporter: Reporter, jobs?: number): Promise<MatchedRecording> {
-  const parts: { seg: number; m: MatchedSpikes }[] = [];
+/**
+ * The matching pass on `jobs` threads (default: all cores); chunks are concatenated in order, so the
+ * output does not depend on jobs. PC features go to `pcSink` as chunks arrive (a spill file keeps
+ * them out of memory until the end).
+ */
+export async function matchRecording(src: NormalizedSource, templates: MatchTemplate[], opts: MatchOptions, chunkSamples: number, reporter: Reporter, jobs?: number, pcSink: Float32Sink = memoryFloat32Sink()): Promise<MatchedRecording> {
+  const parts: { seg: number; m: Omit<MatchedSpikes, 'pcFeatures'> }[] = [];
   if (templates.length) {
     await runChunks<{ m: MatchedSpikes; framesRead: number }>({
       recording: src.recording,
@@ -51,11 +92,13 @@ export async function matchRecording(src: NormalizedSource, templates: MatchTemp
           src.counter.frames += r.framesRead;
           src.counter.reads++;
         }
-        parts.push({ seg: chunk.segment, m: r.m });
+        const { pcFeatures, ...rest } = r.m;
+        pcSink.append(pcFeatures);
+        parts.push({ seg: chunk.segment, m: rest });
       },
     });
   }
-  const cat = <T extends Float64Array | Float32Array | Int32Array>(pick: (m: MatchedSpikes) => T, make: (n: number) => T): T => {
+  const cat = <T extends Float64Array | Float32Array | Int32Array>(pick: (m: Omit<MatchedSpikes, 'pcFeatures'>) => T, make: (n: number) => T): T => {
     const out = make(parts.reduce((a, p) => a + pick(p.m).length, 0));
     let o = 0;
     for (const p of parts) {
@@ -77,6 +120,6 @@ export async function matchRecording(src: NormalizedSource, templates: MatchTemp
     amplitude: cat((m) => m.amplitude, (n) => new Float32Array(n)),
     x: cat((m) => m.x, (n) => new Float32Array(n)),
     y: cat((m) => m.y, (n) => new Float32Array(n)),
-    pcFeatures: cat((m) => m.pcFeatures, (n) => new Float32Array(n)),
+    pcFeatures: pcSink.collect(),
   };
 }
