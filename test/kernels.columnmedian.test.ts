@@ -5,11 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import { tsKernels } from '../src/kernels/tsbackend.js';
-import { defaultWasmKernelsPath, loadWasmKernels } from '../src/kernels/wasmnode.js';
 import type { Kernels } from '../src/kernels/types.js';
 import { randomArray } from './helpers/random.js';
+import { kernelBackends } from './helpers/kernels.js';
 
 function sortedMedian(x: Float32Array, rows: number, cols: number, j: number): number {
   const col = Array.from({ length: rows }, (_, i) => x[i * cols + j]).sort((a, b) => a - b);
@@ -18,13 +16,7 @@ function sortedMedian(x: Float32Array, rows: number, cols: number, j: number): n
 }
 
 function backends(): Array<[string, Kernels]> {
-  const out: Array<[string, Kernels]> = [['ts', tsKernels]];
-  const file = defaultWasmKernelsPath();
-  if (fs.existsSync(file)) {
-    const wasm = loadWasmKernels(file);
-    if (wasm) out.push(['wasm', wasm]);
-  }
-  return out;
+  return kernelBackends();
 }
 
 /** Random columns, some quantised to a few levels (ties, and zeros of both signs). */

@@ -6,24 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import { tsKernels } from '../src/kernels/tsbackend.js';
-import { createWasmKernels } from '../src/kernels/wasm.js';
-import { defaultWasmKernelsPath } from '../src/kernels/wasmnode.js';
 import type { Kernels } from '../src/kernels/types.js';
 import { randomArray } from './helpers/random.js';
-
-const wasmFile = defaultWasmKernelsPath();
+import { kernelBackends } from './helpers/kernels.js';
 
 function backends(): Array<[string, Kernels]> {
-  const out: Array<[string, Kernels]> = [['ts', tsKernels]];
-  if (!fs.existsSync(wasmFile)) return out;
-  const bytes = new Uint8Array(fs.readFileSync(wasmFile));
-  for (const streamBlockBytes of [1 << 20, 4096]) {
-    const wasm = createWasmKernels(bytes, wasmFile, { streamBlockBytes });
-    if (wasm) out.push([`wasm (${streamBlockBytes}-byte blocks)`, wasm]);
-  }
-  return out;
+  return kernelBackends([1 << 20, 4096]);
 }
 
 function expected(x: Float32Array, lo: number, hi: number): number[] {

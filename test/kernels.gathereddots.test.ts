@@ -6,20 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import { tsKernels } from '../src/kernels/tsbackend.js';
-import { defaultWasmKernelsPath, loadWasmKernels } from '../src/kernels/wasmnode.js';
 import type { Kernels } from '../src/kernels/types.js';
 import { randomArray } from './helpers/random.js';
+import { kernelBackends } from './helpers/kernels.js';
 
 function backends(): Array<[string, Kernels]> {
-  const out: Array<[string, Kernels]> = [['ts', tsKernels]];
-  const file = defaultWasmKernelsPath();
-  if (fs.existsSync(file)) {
-    const wasm = loadWasmKernels(file);
-    if (wasm) out.push(['wasm', wasm]);
-  }
-  return out;
+  return kernelBackends();
 }
 
 /** A block of `ld` columns and items with random channel subsets (odd widths) and row offsets. */

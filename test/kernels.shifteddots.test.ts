@@ -5,11 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import { tsKernels } from '../src/kernels/tsbackend.js';
-import { defaultWasmKernelsPath, loadWasmKernels } from '../src/kernels/wasmnode.js';
 import type { Kernels } from '../src/kernels/types.js';
 import { randomArray } from './helpers/random.js';
+import { kernelBackends } from './helpers/kernels.js';
 
 function reference(x: Float32Array, w: Float32Array, n: number, stride: number, shifts: number): { dots: number[]; mags: number[] } {
   const dots: number[] = [];
@@ -28,13 +26,7 @@ function reference(x: Float32Array, w: Float32Array, n: number, stride: number, 
 }
 
 function backends(): Array<[string, Kernels]> {
-  const out: Array<[string, Kernels]> = [['ts', tsKernels]];
-  const file = defaultWasmKernelsPath();
-  if (fs.existsSync(file)) {
-    const wasm = loadWasmKernels(file);
-    if (wasm) out.push(['wasm', wasm]);
-  }
-  return out;
+  return kernelBackends();
 }
 
 test('shiftedDots matches a plain float64 loop for odd sizes, strides and shift counts', () => {
