@@ -5,7 +5,7 @@
  */
 import { getKernels } from '../kernels/registry.js';
 import { Polarity, polarityValue } from './detection.js';
-import { findMerges, type PairTestOptions } from './merging.js';
+import { findMerges, type MergeDecision, type PairTestOptions } from './merging.js';
 import { seededRandom, sampleIndices } from './random.js';
 import { SnippetSet, gatherSnippets } from './snippets.js';
 import type { SparseTemplate } from './matching.js';
@@ -47,11 +47,7 @@ export function buildTemplates(src: NormalizedSource, clusters: Cluster[], opts:
   const S = opts.maxShift;
   const ext = opts.length + 2 * S;
   const picks = clusters.map((c) => sampleIndices(c.sample.length, opts.maxSpikesPerUnit, rand));
-  const first = gather(src, clusters.map((c, u) => ({ cl: c, pick: picks[u], offset: 0 })), clusters.map((c) => opts.neighbours[c.channel]), opts.nBefore + S, ext, opts.chunkSamples);
-  const decisions = findMerges(
-    first.map((s, u) => ({ snippets: s, peakChannel: clusters[u].channel })),
-    { length: opts.length, maxShift: S, candidateCosine: opts.candidateCosine, mergeScore: opts.mergeScore, maxSeparation: opts.maxSeparation, amplitudeMin: opts.amplitudeMin, amplitudeMax: opts.amplitudeMax, scaleCosine: opts.scaleCosine, near: opts.near },
-  );
+  const decisions = mergeDecisions(src, clusters, picks, opts);
   // Union-find with time offsets: offset[u] aligns cluster u's times to its root.
   const parent = clusters.map((_, u) => u);
   const offset = new Float64Array(clusters.length);
@@ -92,9 +88,27 @@ export function buildTemplates(src: NormalizedSource, clusters: Cluster[], opts:
     const per = Math.max(1, Math.floor(opts.maxSpikesPerUnit / m.length));
     for (const u of m) owners.push({ cl: clusters[u], pick: picks[u].subarray(0, per), offset: offsetToRoot(u), owner: g });
   });
-  const second = gatherOwned(src, owners, channelSets, opts.nBefore + S, ext, opts.chunkSamples);
-  const templates = second.map((set) => finishTemplate(set, ext, opts));
+  const second: (SnippetSet | null)[] = gatherOwned(src, owners, channelSets, opts.nBefore + S, ext, opts.chunkSamples);
+  // Each set is dropped once its template is made, so memory falls as the templates are finished.
+  const templates = second.map((set, g) => {
+    second[g] = null;
+    return finishTemplate(set!, ext, opts);
+  });
   return { templates, members, merges };
+}
+
+/**
+ * Merge decisions from the clusters' snippets on their feature channels. A function of its own so the
+ * snippets (hundreds of MB with many units) can be freed before the final templates' snippets are read.
+ */
+function mergeDecisions(src: NormalizedSource, clusters: Cluster[], picks: Int32Array[], opts: TemplateBuildOptions): MergeDecision[] {
+  const S = opts.maxShift;
+  const ext = opts.length + 2 * S;
+  const first = gather(src, clusters.map((c, u) => ({ cl: c, pick: picks[u], offset: 0 })), clusters.map((c) => opts.neighbours[c.channel]), opts.nBefore + S, ext, opts.chunkSamples);
+  return findMerges(
+    first.map((s, u) => ({ snippets: s, peakChannel: clusters[u].channel })),
+    { length: opts.length, maxShift: S, candidateCosine: opts.candidateCosine, mergeScore: opts.mergeScore, maxSeparation: opts.maxSeparation, amplitudeMin: opts.amplitudeMin, amplitudeMax: opts.amplitudeMax, scaleCosine: opts.scaleCosine, near: opts.near },
+  );
 }
 
 function gather(src: NormalizedSource, items: { cl: Cluster; pick: Int32Array; offset: number }[], channels: Int32Array[], nBefore: number, length: number, chunkSamples: number): SnippetSet[] {
