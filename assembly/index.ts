@@ -20,3 +20,4 @@ export { quantizeInt16, dequantizeInt16, scaleChannels } from './quantize';
 export { thresholdCrossings } from './crossings';
 export { normalizeInt16 } from './normalize';
 export { stepCrossings } from './stepcrossings';
+export { clippedMedianAcrossChannels } from './median';

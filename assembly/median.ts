@@ -271,3 +271,108 @@ export function medianAcrossChannels(pX: usize, numSamples: i32, numChannels: i3
     store<f32>(pOut + <usize>t * 4, med + 0);
   }
 }
+
+/**
+ * Clipped median reference (the TS reference is clippedMedianAcrossChannelsTS): med(t) = the plain median
+ * of row t; channel j is left out of row t when |x(t', j) − med(t')| > clip for some t' in
+ * [t − back, t + fwd] ∩ [0, numSamples); out[t] = the median of the channels left, or med(t) when none
+ * is left out, fewer than half remain, or med(t) is NaN. A large spike leaves its channels out for its
+ * whole waveform (its rebound included, where it is small but still moves a plain median), so its
+ * inverted copy is not stamped on the other channels. pMed: numSamples f32; pUntil: m i32 of scratch.
+ */
+export function clippedMedianAcrossChannels(
+  pX: usize, numSamples: i32, numChannels: i32, pSubset: usize, m: i32, pOut: usize, pBuf: usize,
+  clip: f32, back: i32, fwd: i32, pMed: usize, pUntil: usize,
+): void {
+  medianAcrossChannels(pX, numSamples, numChannels, pSubset, m, pMed, pBuf);
+  const rowBytes = <usize>numChannels * 4;
+  // A run of consecutive channels (the global reference) is read in place, four at a time.
+  let contiguous = m > 0;
+  const first = m > 0 ? load<i32>(pSubset) : 0;
+  for (let j = 1; j < m && contiguous; j++) contiguous = load<i32>(pSubset + <usize>j * 4) == first + j;
+  const base = pX + <usize>first * 4;
+  // until[j]: the last row that a flag seen so far leaves channel j out of (flag row + back).
+  for (let j = 0; j < m; j++) store<i32>(pUntil + <usize>j * 4, -1);
+  // Rows fwd ahead are flagged before row t is reduced: a flag at u leaves out rows u − fwd .. u + back.
+  for (let u = 0; u < min<i32>(fwd, numSamples); u++) {
+    flagRow(pX + <usize>u * rowBytes, base + <usize>u * rowBytes, contiguous, pSubset, m, load<f32>(pMed + <usize>u * 4), clip, u + back, pUntil);
+  }
+  for (let t = 0; t < numSamples; t++) {
+    const lead = t + fwd;
+    if (lead < numSamples) {
+      flagRow(pX + <usize>lead * rowBytes, base + <usize>lead * rowBytes, contiguous, pSubset, m, load<f32>(pMed + <usize>lead * 4), clip, lead + back, pUntil);
+    }
+    const med = load<f32>(pMed + <usize>t * 4);
+    let out = med;
+    if (med == med) {
+      const row = pX + <usize>t * rowBytes;
+      const src = base + <usize>t * rowBytes;
+      const kept = packKept(row, src, contiguous, pSubset, m, t, pUntil, pBuf);
+      if (kept < m && kept * 2 >= m) {
+        let done = false;
+        if (kept >= SUBSAMPLE_MIN) {
+          // As medianAcrossChannels: bracket the median by the kept values' subsample, select inside.
+          subsampleBracket(pBuf, kept);
+          if (bracketLo <= bracketHi && selectInWindow(pBuf, kept, bracketLo, bracketHi, pBuf) >= 0) {
+            out = windowMedian;
+            done = true;
+          } else {
+            packKept(row, src, contiguous, pSubset, m, t, pUntil, pBuf); // the failed try packed pBuf in place
+          }
+        }
+        if (!done) out = medianInPlace(pBuf, kept);
+      }
+    }
+    store<f32>(pOut + <usize>t * 4, out + 0);
+  }
+}
+
+/** until[j] = mark for the channels of the row that lie beyond clip of its median. */
+function flagRow(row: usize, src: usize, contiguous: bool, pSubset: usize, m: i32, med: f32, clip: f32, mark: i32, pUntil: usize): void {
+  if (med != med) return;
+  let j = 0;
+  if (contiguous) {
+    const med4 = f32x4.splat(med);
+    const clip4 = f32x4.splat(clip);
+    const mark4 = i32x4.splat(mark);
+    for (; j + 4 <= m; j += 4) {
+      const beyond = f32x4.gt(f32x4.abs(f32x4.sub(v128.load(src + <usize>j * 4), med4)), clip4);
+      if (v128.any_true(beyond)) {
+        const pu = pUntil + <usize>j * 4;
+        v128.store(pu, v128.bitselect(mark4, v128.load(pu), beyond));
+      }
+    }
+  }
+  for (; j < m; j++) {
+    const v = contiguous ? load<f32>(src + <usize>j * 4) : load<f32>(row + <usize>load<i32>(pSubset + <usize>j * 4) * 4);
+    if (abs<f32>(v - med) > clip) store<i32>(pUntil + <usize>j * 4, mark);
+  }
+}
+
+/** Packs to buf the row's values of the channels not left out at row t (until[j] < t); returns how many. */
+function packKept(row: usize, src: usize, contiguous: bool, pSubset: usize, m: i32, t: i32, pUntil: usize, pBuf: usize): i32 {
+  let kept = 0;
+  let j = 0;
+  if (contiguous) {
+    const t4 = i32x4.splat(t);
+    for (; j + 4 <= m; j += 4) {
+      const v = v128.load(src + <usize>j * 4);
+      const mask = i32x4.bitmask(i32x4.lt_s(v128.load(pUntil + <usize>j * 4), t4));
+      // Every lane is stored, only the kept ones advance (no branch per value).
+      store<f32>(pBuf + <usize>kept * 4, f32x4.extract_lane(v, 0));
+      kept += mask & 1;
+      store<f32>(pBuf + <usize>kept * 4, f32x4.extract_lane(v, 1));
+      kept += (mask >> 1) & 1;
+      store<f32>(pBuf + <usize>kept * 4, f32x4.extract_lane(v, 2));
+      kept += (mask >> 2) & 1;
+      store<f32>(pBuf + <usize>kept * 4, f32x4.extract_lane(v, 3));
+      kept += (mask >> 3) & 1;
+    }
+  }
+  for (; j < m; j++) {
+    const v = contiguous ? load<f32>(src + <usize>j * 4) : load<f32>(row + <usize>load<i32>(pSubset + <usize>j * 4) * 4);
+    store<f32>(pBuf + <usize>kept * 4, v);
+    kept += <i32>(load<i32>(pUntil + <usize>j * 4) < t);
+  }
+  return kept;
+}

@@ -1,7 +1,8 @@
 /**
  * Per-channel scaling of time-major blocks: float32 µV → int16 steps (round half up, clipped), int16 →
  * float32, and float32 × float32 per channel. Four channels per f32x4; the arithmetic (float64 products,
- * floor(v + 0.5), one rounding to float32) is the TS reference's, so results are identical.
+ * floor(v + 0.5), one rounding to float32) is the TS reference's, so results are identical. Quantizing
+ * clips and counts on the rounded integers (i32x4), not on float64 pairs: half the compares.
  */
 const LIMIT: f64 = 32767;
 
@@ -11,33 +12,45 @@ const LIMIT: f64 = 32767;
   return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3));
 }
 
+/**
+ * Four samples at px rounded to steps (floor(x · inv + 0.5) in float64) as i32x4: the saturating
+ * truncation keeps integers within ±2³¹ exact and maps NaN to 0, so clipping can be done on integers.
+ */
+// @ts-ignore: decorator
+@inline function roundedSteps4(px: usize, pi: usize): v128 {
+  const half = f64x2.splat(0.5);
+  const v = v128.load(px);
+  const a = f64x2.floor(f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v), v128.load(pi)), half));
+  const b = f64x2.floor(f64x2.add(f64x2.mul(promoteHigh(v), v128.load(pi, 16)), half));
+  return v128.shuffle<i32>(i32x4.trunc_sat_f64x2_s_zero(a), i32x4.trunc_sat_f64x2_s_zero(b), 0, 1, 4, 5);
+}
+
 /** Returns the number of clipped values; x: numSamples × numChannels f32, inv: numChannels f64, out: i16. */
 export function quantizeInt16(pX: usize, numSamples: i32, numChannels: i32, pInv: usize, pOut: usize): i32 {
   const nc = numChannels;
-  const half = f64x2.splat(0.5);
-  const hi = f64x2.splat(LIMIT);
-  const lo = f64x2.splat(-LIMIT);
+  const hi = i32x4.splat(<i32>LIMIT);
+  const lo = i32x4.splat(-<i32>LIMIT);
+  const lo16 = i16x8.splat(-<i16>LIMIT);
   // Clip masks are all-ones lanes (-1): subtracting them counts.
-  let counts = i64x2.splat(0);
+  let counts = i32x4.splat(0);
   let clipped: i32 = 0;
   for (let t = 0; t < numSamples; t++) {
     const px = pX + <usize>t * <usize>nc * 4;
     const po = pOut + <usize>t * <usize>nc * 2;
     let c = 0;
+    for (; c + 8 <= nc; c += 8) {
+      const i4 = roundedSteps4(px + <usize>c * 4, pInv + <usize>c * 8);
+      const j4 = roundedSteps4(px + <usize>c * 4 + 16, pInv + <usize>c * 8 + 32);
+      counts = i32x4.sub(counts, v128.or(i32x4.gt_s(i4, hi), i32x4.lt_s(i4, lo)));
+      counts = i32x4.sub(counts, v128.or(i32x4.gt_s(j4, hi), i32x4.lt_s(j4, lo)));
+      // The narrowing saturates to [-32768, 32767]; the max moves -32768 to the limit.
+      v128.store(po + <usize>c * 2, i16x8.max_s(i16x8.narrow_i32x4_s(i4, j4), lo16));
+    }
     for (; c + 4 <= nc; c += 4) {
-      const v = v128.load(px + <usize>c * 4);
-      const pi = pInv + <usize>c * 8;
-      const a = f64x2.floor(f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v), v128.load(pi)), half));
-      const b = f64x2.floor(f64x2.add(f64x2.mul(promoteHigh(v), v128.load(pi, 16)), half));
-      counts = i64x2.sub(counts, f64x2.gt(a, hi));
-      counts = i64x2.sub(counts, f64x2.lt(a, lo));
-      counts = i64x2.sub(counts, f64x2.gt(b, hi));
-      counts = i64x2.sub(counts, f64x2.lt(b, lo));
-      // min/max keep NaN, which the saturating truncation turns into 0.
-      const ia = i32x4.trunc_sat_f64x2_s_zero(f64x2.min(f64x2.max(a, lo), hi));
-      const ib = i32x4.trunc_sat_f64x2_s_zero(f64x2.min(f64x2.max(b, lo), hi));
-      const i4 = v128.shuffle<i32>(ia, ib, 0, 1, 4, 5);
-      v128.store64_lane(po + <usize>c * 2, i16x8.narrow_i32x4_s(i4, i4), 0);
+      const i4 = roundedSteps4(px + <usize>c * 4, pInv + <usize>c * 8);
+      counts = i32x4.sub(counts, v128.or(i32x4.gt_s(i4, hi), i32x4.lt_s(i4, lo)));
+      const q8 = i16x8.max_s(i16x8.narrow_i32x4_s(i4, i4), lo16);
+      v128.store64_lane(po + <usize>c * 2, q8, 0);
     }
     for (; c < nc; c++) {
       let q = Math.floor(<f64>load<f32>(px + <usize>c * 4) * load<f64>(pInv + <usize>c * 8) + 0.5);
@@ -53,7 +66,7 @@ export function quantizeInt16(pX: usize, numSamples: i32, numChannels: i32, pInv
       store<i16>(po + <usize>c * 2, <i16><i32>q);
     }
   }
-  return clipped + <i32>(i64x2.extract_lane(counts, 0) + i64x2.extract_lane(counts, 1));
+  return clipped + i32x4.extract_lane(counts, 0) + i32x4.extract_lane(counts, 1) + i32x4.extract_lane(counts, 2) + i32x4.extract_lane(counts, 3);
 }
 
 /** Four int16 samples at pq times their f64 gains at pg, each product rounded once to float32. */

@@ -20,7 +20,7 @@ import { sort } from '../src/sorter/sort.js';
 import type { SorterParamOverrides } from '../src/sorter/params.js';
 import { sharedDir } from '../test/helpers/paths.js';
 
-interface Row {
+export interface Row {
   dataset: string;
   gt: number;
   sorted: number;
@@ -70,9 +70,9 @@ export const GENERATED: Record<string, GeneratorOptions> = {
   },
 };
 
-async function benchOne(name: string, recording: Recording, gt: Sorting, snr: ArrayLike<number>, params?: SorterParamOverrides): Promise<Row> {
+export async function benchOne(name: string, recording: Recording, gt: Sorting, snr: ArrayLike<number>, params?: SorterParamOverrides, jobs?: number): Promise<Row> {
   const t0 = performance.now();
-  const res = await sort(recording, { params });
+  const res = await sort(recording, { params, jobs });
   const wall = (performance.now() - t0) / 1000;
   const cmp = compareSortingToGroundTruth(gt, res.sorting);
   const s = cmp.summary;
@@ -100,7 +100,7 @@ async function benchOne(name: string, recording: Recording, gt: Sorting, snr: Ar
   };
 }
 
-function printTable(rows: Row[]): void {
+export function printTable(rows: Row[]): void {
   const cols = Object.keys(rows[0] ?? {}) as (keyof Row)[];
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padStart(width[i])).join('  ');
@@ -109,7 +109,7 @@ function printTable(rows: Row[]): void {
 }
 
 /** --params '<json>': overrides for every sort (checked by the sorter against the parameter table). */
-function parseParams(args: string[]): SorterParamOverrides | undefined {
+export function parseParams(args: string[]): SorterParamOverrides | undefined {
   const i = args.indexOf('--params');
   if (i < 0) return undefined;
   try {

@@ -135,8 +135,17 @@ function scaling(rows: RunResult[]): string {
   return out.join('\n');
 }
 
+const USAGE = `usage: node dist/bench/speed.js [--quick] [--channels 32,384] [--durations 30,600] [--params '<json>']
+  (no option: the full matrix, 32/64/128/384 channels × 30/120/600 s; recordings are generated once into the cache folder)
+`;
+
 async function main(args: string[]): Promise<void> {
   if (args[0] === '--child') return child(args[1], args[2]);
+  // An unknown flag must not start the full matrix (it generates gigabytes of recordings).
+  if (args.includes('--help') || args.includes('-h')) return void process.stdout.write(USAGE);
+  const known = new Set(['--quick', '--channels', '--durations', '--params']);
+  const unknown = args.filter((a, i) => a.startsWith('-') && !known.has(a) && !['--channels', '--durations', '--params'].includes(args[i - 1]));
+  if (unknown.length) throw new Error(`unknown option ${unknown.join(', ')}\n${USAGE}`);
   const pi = args.indexOf('--params');
   const paramsJson = pi >= 0 ? args[pi + 1] : undefined;
   if (pi >= 0) {

@@ -41,7 +41,8 @@ function gainsFor(nc: number): Float64Array {
   return Float64Array.from({ length: nc }, (_, c) => (c === 0 ? 1 : c === nc - 1 ? 100 : 0.05 + c / 97));
 }
 
-const SHAPES: [number, number][] = [[40, 7], [33, 384], [1, 1], [25, 5]];
+// 12 channels: the kernel's 8-wide then 4-wide paths with no scalar tail.
+const SHAPES: [number, number][] = [[40, 7], [33, 384], [1, 1], [25, 5], [17, 12]];
 
 test('quantizeInt16 (TS) rounds half up, clips at ±32767, maps NaN to 0 and counts the clips', () => {
   for (const [nt, nc] of SHAPES) {

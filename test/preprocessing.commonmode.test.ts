@@ -52,5 +52,13 @@ test('estimateCommonMode: constant channels are left out; fewer than two live ch
   const three = estimateCommonMode(make(3));
   assert.equal(three.channels, 3);
   assert.ok(Math.abs(three.independentSd - Math.sqrt(Math.PI / 6)) < 1e-12);
-  assert.deepEqual(estimateCommonMode(make(1)), { channels: 1, medianSd: 0, independentSd: 0, commonSd: 0 });
+  assert.deepEqual(estimateCommonMode(make(1)), { channels: 1, medianSd: 0, independentSd: 0, commonSd: 0, residualSdUv: 0 });
+});
+
+test('estimateCommonMode: the noise a median reference leaves is the channels\' own (5 µV), with or without shared noise', () => {
+  // What is left of channel c is its independent noise minus the median's share of it: sd ≈ 5 · (1 ± 1/64).
+  for (const common of [0, 5]) {
+    const e = estimateCommonMode(noiseRecording(common), { residual: true });
+    assert.ok(Math.abs(e.residualSdUv - 5) < 0.3, `shared noise ${common} µV: residualSdUv ${e.residualSdUv}`);
+  }
 });

@@ -67,3 +67,17 @@ test('a recording of a few samples is refused with its length and the minimum', 
   const tiny = InMemoryRecording.fromArray(new Float32Array(4 * 100), 4, FS);
   await assert.rejects(() => sort(tiny), /too short to sort/);
 });
+
+test('units firing below postprocessing.minFiringRateHz are removed, and the log says how many', async () => {
+  const g = generateGroundTruth({ seed: 6, layout: 'tetrode', durationS: 12, numUnits: 3, snrRange: [12, 20], firingRateHz: [8, 12] });
+  const rec = materialise(g.recording);
+  const base = await sort(rec);
+  assert.ok(base.sorting.numUnits >= 2, `units at the default floor: ${base.sorting.numUnits}`);
+  // Every unit fires < 15 Hz × 12 s = 180 spikes: a 40 Hz floor (480 spikes) removes them all.
+  const logs: string[] = [];
+  const reporter = { log: (_: string, m: string) => void logs.push(m), begin() {}, progress() {}, end() {} };
+  const res = await sort(rec, { params: { postprocessing: { minFiringRateHz: 40 } }, reporter });
+  assert.equal(res.sorting.numUnits, 0);
+  assert.ok(logs.some((m) => new RegExp(`^${base.sorting.numUnits} unit\\(s\\) with fewer than 480 spikes removed`).test(m)), logs.join('\n'));
+  assert.ok(res.summary.warnings.some((w) => /no units were found/.test(w)));
+});

@@ -46,7 +46,7 @@ function options(): PostMergeOptions {
     numComponents: K, pcChannels: P, maxShift: 2, candidateCosine: 0.8, mergeScore: 4, maxSeparation: 4,
     amplitudeMin: 0.5, amplitudeMax: 2, scaleCosine: 0.95, maxSpikesPerUnit: 1200,
     refractorySamples: 0.0015 * FS, censoredSamples: 0.00025 * FS, segmentSamples: [TOTAL],
-    maxCrossViolationRatio: 0.3, near: () => true,
+    maxCrossViolationRatio: 0.3, complementaryCosine: 0.9, complementaryBinSamples: 2 * FS, near: () => true,
   };
 }
 
@@ -78,6 +78,20 @@ test('two neurons with the same template but distinct feature clouds stay apart'
   const { target, merges } = findPostMerges(s, [template(), template()], options());
   assert.equal(merges.length, 0);
   assert.deepEqual([...target], [0, 1]);
+});
+
+test('one neuron that drift shows with two shapes, each in its own periods, is merged back (complementary trains)', () => {
+  const rand = seededRandom(5);
+  const times = refractoryTrain(rand, 10);
+  // A 20 s sine drift: while the probe is above the middle the neuron looks like unit 0, else unit 1.
+  const up = (t: number) => Math.sin((2 * Math.PI * t) / (20 * FS)) > 0;
+  const units = times.map((t) => (up(t) ? 0 : 1));
+  const s = spikesOf(times, units, (u) => cloud(rand, u === 0 ? 0 : 8));
+  const { target, merges } = findPostMerges(s, [template(), template()], options());
+  assert.equal(merges.length, 1, 'distinct shapes, but complementary periods');
+  assert.equal(target[0], target[1]);
+  // complementaryCosine = 1 disables the test: the shapes alone keep the pair apart.
+  assert.equal(findPostMerges(s, [template(), template()], { ...options(), complementaryCosine: 1 }).merges.length, 0);
 });
 
 test('a unimodal pair whose trains coincide at chance (two neurons) is vetoed by the refractory test', () => {

@@ -54,3 +54,44 @@ export function medianAcrossChannelsTS(
     out[t * outStride + outOffset] = medianInPlace(buf, m) + 0;
   }
 }
+
+/**
+ * Clipped median reference. med(t) = the plain median of row t; channel j is left out of row t when
+ * |x(t', j) − med(t')| > clip (float32 arithmetic) for some t' in [t − back, t + fwd] ∩ [0, nt); the
+ * result is the median of the channels left, or med(t) when none is left out, fewer than half remain,
+ * or med(t) is NaN. Why: a large spike covering many channels moves the plain median, and subtracting
+ * it stamps the spike's inverted copy on every other channel; leaving the spike's channels out for its
+ * whole waveform (back ≈ 1 ms covers its rebound, small but still enough to move the median) does not.
+ * The window is clamped to the block, so a caller wanting chunk-independent output passes back/fwd
+ * rows of context. clip ≤ 0 leaves nothing out (the plain median).
+ */
+export function clippedMedianAcrossChannelsTS(
+  x: Float32Array, numChannels: number, subset: Int32Array, out: Float32Array, outStride: number, outOffset: number,
+  clip: number, back: number, fwd: number,
+): void {
+  const nc = numChannels;
+  const nt = x.length / nc;
+  const m = subset.length;
+  const med = new Float32Array(nt);
+  medianAcrossChannelsTS(x, nc, subset, med, 1, 0);
+  const c32 = Math.fround(clip);
+  // until[j]: the last row that a flag seen so far leaves channel j out of (flag row + back).
+  const until = new Int32Array(m).fill(-1);
+  const flagRow = (u: number): void => {
+    const mu = med[u];
+    if (mu !== mu) return;
+    for (let j = 0; j < m; j++) if (Math.abs(Math.fround(x[u * nc + subset[j]] - mu)) > c32) until[j] = u + back;
+  };
+  for (let u = 0; u < Math.min(fwd, nt); u++) flagRow(u);
+  const buf = new Float32Array(m);
+  for (let t = 0; t < nt; t++) {
+    if (t + fwd < nt) flagRow(t + fwd);
+    let r = med[t];
+    if (r === r) {
+      let kept = 0;
+      for (let j = 0; j < m; j++) if (until[j] < t) buf[kept++] = x[t * nc + subset[j]];
+      if (kept < m && kept * 2 >= m) r = medianInPlace(buf, kept);
+    }
+    out[t * outStride + outOffset] = r + 0;
+  }
+}

@@ -4,7 +4,7 @@ import { thresholdCrossingsTS } from './crossings.js';
 import { normalizeInt16TS } from './normalize.js';
 import { sosfiltTS } from './sosfilt.js';
 import { gemmTS } from './gemm.js';
-import { medianAcrossChannelsTS } from './median.js';
+import { clippedMedianAcrossChannelsTS, medianAcrossChannelsTS } from './median.js';
 import { accumulateCovarianceTS } from './covariance.js';
 import { correlateChannelsTS } from './correlate.js';
 import { dequantizeInt16TS, quantizeInt16TS, scaleChannelsTS } from './quantize.js';
@@ -18,6 +18,7 @@ export const tsKernels: Kernels = {
   sosfilt: sosfiltTS,
   gemm: gemmTS,
   medianAcrossChannels: medianAcrossChannelsTS,
+  clippedMedianAcrossChannels: clippedMedianAcrossChannelsTS,
   accumulateCovariance: accumulateCovarianceTS,
   correlateChannels: correlateChannelsTS,
   shiftedDots: shiftedDotsTS,

@@ -34,6 +34,16 @@ export interface Kernels {
     x: Float32Array, numChannels: number, subset: Int32Array, out: Float32Array, outStride: number, outOffset: number,
   ): void;
 
+  /**
+   * As medianAcrossChannels, but each row's median leaves out the channels that lie beyond `clip` of their
+   * row's plain median anywhere within `back` rows before to `fwd` rows after it (the window clamped to
+   * the block): channels carrying a large spike. See kernels/median.ts clippedMedianAcrossChannelsTS.
+   */
+  clippedMedianAcrossChannels(
+    x: Float32Array, numChannels: number, subset: Int32Array, out: Float32Array, outStride: number, outOffset: number,
+    clip: number, back: number, fwd: number,
+  ): void;
+
   /** acc (numChannels × numChannels, float64) += Xᵀ X for a time-major block X (numSamples × numChannels). */
   accumulateCovariance(x: Float32Array, numChannels: number, acc: Float64Array): void;
 

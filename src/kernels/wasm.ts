@@ -59,6 +59,9 @@ export function createWasmKernels(source: Uint8Array | WasmModuleLike, what = 'k
     sosfilt: (sos, x, nc, state, backward) => sosfiltWasm(ex, arena, b, sos, x, nc, state, backward),
     gemm: (tA, tB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc) => gemmWasm(ex, arena, b, tA, tB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc),
     medianAcrossChannels: (x, nc, subset, out, outStride, outOffset) => medianWasm(ex, arena, b, x, nc, subset, out, outStride, outOffset),
+    clippedMedianAcrossChannels: ex.clippedMedianAcrossChannels
+      ? (x, nc, subset, out, outStride, outOffset, clip, back, fwd) => clippedMedianWasm(ex, arena, b, x, nc, subset, out, outStride, outOffset, clip, back, fwd)
+      : tsKernels.clippedMedianAcrossChannels,
     accumulateCovariance: (x, nc, acc) => covarianceWasm(ex, arena, b, x, nc, acc),
     correlateChannels: (x, nc, filters, taps, out) => correlateWasm(ex, arena, b, x, nc, filters, taps, out),
     // A module built before shiftedDots existed keeps working (TS reference) until it is rebuilt.
@@ -172,6 +175,44 @@ function gemmWasm(
       }
       copyBlockOut(heap, pC / 4, C, ldc, ic, mi, jc, nj);
     }
+  }
+}
+
+/**
+ * Streams blocks of output rows, each copied in with up to back rows before and fwd after: the kernel's
+ * window is clamped to the rows it is given, so the context makes every block's rows equal the whole
+ * array's.
+ */
+function clippedMedianWasm(
+  ex: KernelExports, arena: WasmArena, b: Blocking, x: Float32Array, nc: number, subset: Int32Array, out: Float32Array, outStride: number, outOffset: number,
+  clip: number, back: number, fwd: number,
+): void {
+  const name = 'clippedMedianAcrossChannels';
+  const nt = checkChannels(name, x.length, nc);
+  for (let j = 0; j < subset.length; j++) {
+    const c = subset[j];
+    if (c < 0 || c >= nc) throw new Error(`${name}: subset[${j}] = ${c} is not a channel index in 0..${nc - 1}`);
+  }
+  if (!(Number.isInteger(back) && back >= 0 && Number.isInteger(fwd) && fwd >= 0)) throw new Error(`${name}: back = ${back} and fwd = ${fwd} must be integers ≥ 0`);
+  if (nt === 0) return;
+  if (outOffset < 0 || (nt - 1) * outStride + outOffset >= out.length) {
+    throw new Error(`${name}: out (${out.length} values) cannot hold ${nt} samples at stride ${outStride}, offset ${outOffset}`);
+  }
+  const m = subset.length;
+  const ctx = Math.min(nt, back) + Math.min(nt, fwd);
+  const rows = Math.min(nt, Math.max(1, rowsPerBlock(nc, b.stream) - ctx));
+  const span = Math.min(nt, rows + ctx);
+  const [pSubset, pBuf, pUntil, pMed, pOut, pX] = arena.layout(m * 4, m * 4, m * 4, span * 4, span * 4, span * nc * 4);
+  arena.i32.set(subset, pSubset / 4);
+  const heap = arena.f32;
+  for (let t0 = 0; t0 < nt; t0 += rows) {
+    const t1 = Math.min(nt, t0 + rows);
+    const a = Math.max(0, t0 - back);
+    const e = Math.min(nt, t1 + fwd);
+    heap.set(x.subarray(a * nc, e * nc), pX / 4);
+    ex.clippedMedianAcrossChannels!(pX, e - a, nc, pSubset, m, pOut, pBuf, clip, back, fwd, pMed, pUntil);
+    const o = pOut / 4 + (t0 - a);
+    for (let t = t0; t < t1; t++) out[t * outStride + outOffset] = heap[o + t - t0];
   }
 }
 

@@ -43,6 +43,10 @@ export interface KernelExports {
   thresholdCrossings?(pX: number, n: number, lo: number, hi: number, pOut: number): number;
   normalizeInt16?(pQ: number, numSamples: number, numChannels: number, pGain: number, pScale: number, pOut: number): void;
   stepCrossings?(pQ: number, numSamples: number, numChannels: number, pBelow: number, pAbove: number, pOut: number): number;
+  clippedMedianAcrossChannels?(
+    pX: number, numSamples: number, numChannels: number, pSubset: number, m: number, pOut: number, pBuf: number,
+    clip: number, back: number, fwd: number, pMed: number, pUntil: number,
+  ): void;
 }
 
 const FUNCTIONS = [

@@ -75,41 +75,40 @@ export function fitMonopolar(a: ArrayLike<number>, chans: ArrayLike<number>, loc
   let amax = 0;
   for (let j = 0; j < n; j++) amax = Math.max(amax, a[j]);
   if (!(amax > 0)) return null;
-  let p = [x0, y0, 20, 0];
-  p[3] = alphaFor(p, a, chans, loc);
-  let cost = residualCost(p, a, chans, loc);
+  // Localization runs this for every motion peak (tens of thousands per minute of 384-channel data):
+  // the contacts are gathered once and all working arrays are reused, so the loop allocates nothing.
+  const w = fitScratch(n);
+  for (let j = 0; j < n; j++) {
+    w.amp[j] = a[j];
+    w.cx[j] = loc[2 * chans[j]];
+    w.cy[j] = loc[2 * chans[j] + 1];
+  }
+  const p = w.p;
+  p[0] = x0;
+  p[1] = y0;
+  p[2] = 20;
+  p[3] = 0;
+  p[3] = alphaFor(p, w, n);
+  let cost = residualCost(p, w, n);
   let lambda = 1e-2;
-  const J = new Float64Array(4);
+  const { H, g, A, q } = w;
   for (let it = 0; it < 50; it++) {
-    const H = new Float64Array(16);
-    const g = new Float64Array(4);
-    for (let j = 0; j < n; j++) {
-      const dx = p[0] - loc[2 * chans[j]];
-      const dy = p[1] - loc[2 * chans[j] + 1];
-      const r = Math.sqrt(dx * dx + dy * dy + p[2] * p[2]);
-      const r3 = r * r * r;
-      const res = a[j] - p[3] / r;
-      J[0] = (-p[3] * dx) / r3;
-      J[1] = (-p[3] * dy) / r3;
-      J[2] = (-p[3] * p[2]) / r3;
-      J[3] = 1 / r;
-      for (let u = 0; u < 4; u++) {
-        g[u] += J[u] * res;
-        for (let v = 0; v < 4; v++) H[u * 4 + v] += J[u] * J[v];
-      }
-    }
+    normalEquations(p, w, n);
     let improved = false;
     for (let tries = 0; tries < 10 && !improved; tries++) {
-      const A = Float64Array.from(H);
+      A.set(H);
       for (let u = 0; u < 4; u++) A[u * 5] += lambda * (H[u * 5] + 1e-9);
-      const step = solve4(A, g);
+      const step = solve4(A, g, w);
       if (!step) break;
       // z is a distance: it stays positive (at least 1 µm keeps 1/r finite).
-      const q = [p[0] + step[0], p[1] + step[1], Math.max(1, p[2] + step[2]), p[3] + step[3]];
-      const c = residualCost(q, a, chans, loc);
+      q[0] = p[0] + step[0];
+      q[1] = p[1] + step[1];
+      q[2] = Math.max(1, p[2] + step[2]);
+      q[3] = p[3] + step[3];
+      const c = residualCost(q, w, n);
       if (c < cost) {
         const rel = (cost - c) / Math.max(cost, 1e-30);
-        p = q;
+        p.set(q);
         cost = c;
         lambda = Math.max(lambda / 3, 1e-7);
         improved = true;
@@ -124,39 +123,115 @@ export function fitMonopolar(a: ArrayLike<number>, chans: ArrayLike<number>, loc
   return [p[0], p[1], p[2], p[3]];
 }
 
+/** Working arrays of fitMonopolar, reused from call to call (grown to the largest neighbourhood). */
+interface FitScratch {
+  amp: Float64Array;
+  cx: Float64Array;
+  cy: Float64Array;
+  p: Float64Array;
+  q: Float64Array;
+  H: Float64Array;
+  g: Float64Array;
+  A: Float64Array;
+  m: Float64Array;
+  x: Float64Array;
+}
+
+let scratch: FitScratch | null = null;
+
+function fitScratch(n: number): FitScratch {
+  if (!scratch || scratch.amp.length < n) {
+    const len = Math.max(n, 32);
+    scratch = {
+      amp: new Float64Array(len), cx: new Float64Array(len), cy: new Float64Array(len),
+      p: new Float64Array(4), q: new Float64Array(4), H: new Float64Array(16), g: new Float64Array(4),
+      A: new Float64Array(16), m: new Float64Array(16), x: new Float64Array(4),
+    };
+  }
+  return scratch;
+}
+
+/**
+ * Gauss–Newton normal equations at p: w.H = JᵀJ and w.g = Jᵀr, summed over the contacts in order.
+ * H is symmetric and J[u]·J[v] = J[v]·J[u] exactly, so each pair is summed once and mirrored.
+ */
+function normalEquations(p: Float64Array, w: FitScratch, n: number): void {
+  const { amp, cx, cy, H, g } = w;
+  const p0 = p[0], p1 = p[1], p2 = p[2], p3 = p[3];
+  let h00 = 0, h01 = 0, h02 = 0, h03 = 0, h11 = 0, h12 = 0, h13 = 0, h22 = 0, h23 = 0, h33 = 0;
+  let g0 = 0, g1 = 0, g2 = 0, g3 = 0;
+  for (let j = 0; j < n; j++) {
+    const dx = p0 - cx[j];
+    const dy = p1 - cy[j];
+    const r = Math.sqrt(dx * dx + dy * dy + p2 * p2);
+    const r3 = r * r * r;
+    const res = amp[j] - p3 / r;
+    const j0 = (-p3 * dx) / r3;
+    const j1 = (-p3 * dy) / r3;
+    const j2 = (-p3 * p2) / r3;
+    const j3 = 1 / r;
+    g0 += j0 * res;
+    g1 += j1 * res;
+    g2 += j2 * res;
+    g3 += j3 * res;
+    h00 += j0 * j0; h01 += j0 * j1; h02 += j0 * j2; h03 += j0 * j3;
+    h11 += j1 * j1; h12 += j1 * j2; h13 += j1 * j3;
+    h22 += j2 * j2; h23 += j2 * j3;
+    h33 += j3 * j3;
+  }
+  H[0] = h00; H[1] = h01; H[2] = h02; H[3] = h03;
+  H[4] = h01; H[5] = h11; H[6] = h12; H[7] = h13;
+  H[8] = h02; H[9] = h12; H[10] = h22; H[11] = h23;
+  H[12] = h03; H[13] = h13; H[14] = h23; H[15] = h33;
+  g[0] = g0; g[1] = g1; g[2] = g2; g[3] = g3;
+}
+
 /** Least-squares α for a fixed position. */
-function alphaFor(p: number[], a: ArrayLike<number>, chans: ArrayLike<number>, loc: Float64Array): number {
+function alphaFor(p: Float64Array, w: FitScratch, n: number): number {
   let num = 0;
   let den = 0;
-  for (let j = 0; j < a.length; j++) {
-    const r = Math.hypot(p[0] - loc[2 * chans[j]], p[1] - loc[2 * chans[j] + 1], p[2]);
-    num += a[j] / r;
+  for (let j = 0; j < n; j++) {
+    const r = Math.hypot(p[0] - w.cx[j], p[1] - w.cy[j], p[2]);
+    num += w.amp[j] / r;
     den += 1 / (r * r);
   }
   return den > 0 ? num / den : 0;
 }
 
-function residualCost(p: number[], a: ArrayLike<number>, chans: ArrayLike<number>, loc: Float64Array): number {
+function residualCost(p: Float64Array, w: FitScratch, n: number): number {
+  const { amp, cx, cy } = w;
+  const p0 = p[0], p1 = p[1], p2 = p[2], p3 = p[3];
   let s = 0;
-  for (let j = 0; j < a.length; j++) {
-    const r = Math.hypot(p[0] - loc[2 * chans[j]], p[1] - loc[2 * chans[j] + 1], p[2]);
-    const e = a[j] - p[3] / r;
+  for (let j = 0; j < n; j++) {
+    const r = Math.hypot(p0 - cx[j], p1 - cy[j], p2);
+    const e = amp[j] - p3 / r;
     s += e * e;
   }
   return s;
 }
 
-/** Solves the 4 × 4 system A x = b by Gaussian elimination with partial pivoting (null if singular). */
-function solve4(A: Float64Array, b: Float64Array): Float64Array | null {
-  const m = Float64Array.from(A);
-  const x = Float64Array.from(b);
+/**
+ * Solves the 4 × 4 system A x = b by Gaussian elimination with partial pivoting, in w.m and w.x
+ * (A and b are left as they were); returns w.x, or null if singular.
+ */
+function solve4(A: Float64Array, b: Float64Array, w: Pick<FitScratch, 'm' | 'x'>): Float64Array | null {
+  const m = w.m;
+  const x = w.x;
+  m.set(A);
+  x.set(b);
   for (let c = 0; c < 4; c++) {
     let piv = c;
     for (let r = c + 1; r < 4; r++) if (Math.abs(m[r * 4 + c]) > Math.abs(m[piv * 4 + c])) piv = r;
     if (!(Math.abs(m[piv * 4 + c]) > 1e-300)) return null;
     if (piv !== c) {
-      for (let k = 0; k < 4; k++) [m[c * 4 + k], m[piv * 4 + k]] = [m[piv * 4 + k], m[c * 4 + k]];
-      [x[c], x[piv]] = [x[piv], x[c]];
+      for (let k = 0; k < 4; k++) {
+        const t = m[c * 4 + k];
+        m[c * 4 + k] = m[piv * 4 + k];
+        m[piv * 4 + k] = t;
+      }
+      const t = x[c];
+      x[c] = x[piv];
+      x[piv] = t;
     }
     for (let r = c + 1; r < 4; r++) {
       const f = m[r * 4 + c] / m[c * 4 + c];
@@ -200,7 +275,6 @@ export function localizeInWindow(
     const chans = geo.neighbours[peaks.channel[i]];
     const t0 = Math.max(0, peaks.row[i] - nBefore);
     const t1 = Math.min(numSamples, peaks.row[i] + nAfter + 1);
-    let best = 0;
     for (let j = 0; j < chans.length; j++) {
       let lo = Infinity;
       let hi = -Infinity;
@@ -210,17 +284,27 @@ export function localizeInWindow(
         if (v > hi) hi = v;
       }
       amps[j] = t1 > t0 ? hi - lo : 0;
-      best = Math.max(best, amps[j]);
     }
-    const a = amps.subarray(0, chans.length);
-    const [cx, cy] = centerOfMass(a, chans, geo.locations);
-    const fit = method === 'monopolar' ? fitMonopolar(a, chans, geo.locations, cx, cy, maxDistanceUm) : null;
-    const k = outIndex[i];
-    out.x[k] = fit ? fit[0] : cx;
-    out.y[k] = fit ? fit[1] : cy;
-    out.z[k] = fit ? fit[2] : NaN;
-    out.amplitude[k] = best;
+    localizeFromAmplitudes(amps.subarray(0, chans.length), chans, geo, method, maxDistanceUm, out, outIndex[i]);
   }
+}
+
+/**
+ * Writes entry k of `out` for a peak whose peak-to-peak amplitudes on its neighbourhood `chans` are
+ * `amps` (what localizeInWindow measures; callers that hold the traces in another form measure them
+ * themselves and come here).
+ */
+export function localizeFromAmplitudes(
+  amps: Float64Array, chans: Int32Array, geo: LocalizeGeometry, method: 'monopolar' | 'center-of-mass', maxDistanceUm: number, out: PeakLocations, k: number,
+): void {
+  let best = 0;
+  for (let j = 0; j < amps.length; j++) best = Math.max(best, amps[j]);
+  const [cx, cy] = centerOfMass(amps, chans, geo.locations);
+  const fit = method === 'monopolar' ? fitMonopolar(amps, chans, geo.locations, cx, cy, maxDistanceUm) : null;
+  out.x[k] = fit ? fit[0] : cx;
+  out.y[k] = fit ? fit[1] : cy;
+  out.z[k] = fit ? fit[2] : NaN;
+  out.amplitude[k] = best;
 }
 
 export function emptyLocations(n: number): PeakLocations {

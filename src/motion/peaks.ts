@@ -14,7 +14,7 @@ import { getKernels } from '../kernels/registry.js';
 import { Polarity, detectPeaks, polarityValue } from '../sortingcomponents/detection.js';
 import { channelNeighbourhoods } from '../sortingcomponents/neighbours.js';
 import { estimateNoiseMad } from '../sortingcomponents/noise.js';
-import { emptyLocations, localizeGeometry, localizeInWindow, LocalizeGeometry, PeakLocations } from './localize.js';
+import { emptyLocations, localizeFromAmplitudes, localizeGeometry, localizeInWindow, LocalizeGeometry, PeakLocations } from './localize.js';
 
 /** What the peaks are (structured-cloneable: it travels to worker threads). */
 export interface MotionPeakParams {
@@ -307,7 +307,8 @@ function lastStepWhere(holds: (q: number) => boolean): number {
 /**
  * motionPeaksInWindow for a window of int16 steps (time-major, all channels) whose first row is sample
  * `windowStart`; `limits` from motionStepLimits(setup, gains). `scratch` (optional, any length): a
- * buffer to reuse for the µV values localization reads; the result holds no reference to it.
+ * buffer to reuse for the µV values localization reads when a gain is not finite (finite gains are
+ * localized on the steps themselves); the result holds no reference to it.
  */
 export function motionPeaksInSteps(
   recording: Recording, steps: Int16Array, gains: Float64Array, limits: MotionStepLimits,
@@ -339,15 +340,19 @@ export function motionPeaksInSteps(
   const n = sample.length;
   const rows = Float64Array.from(sample, (s) => s - windowStart);
   const chans = Int32Array.from(channel);
-  const uv = localizedRows(steps, gains, nc, nt, rows, chans, setup, scratch);
   const loc = emptyLocations(n);
-  localizeInWindow(uv, nt, setup.geo, { row: rows, channel: chans }, setup.nBefore, setup.nAfter, setup.method, 100, loc, Int32Array.from({ length: n }, (_, i) => i));
+  if (allFinite(gains, nc)) {
+    localizeSteps(steps, gains, nc, nt, rows, chans, setup, loc);
+  } else {
+    const uv = localizedRows(steps, gains, nc, nt, rows, chans, setup, scratch);
+    localizeInWindow(uv, nt, setup.geo, { row: rows, channel: chans }, setup.nBefore, setup.nAfter, setup.method, 100, loc, Int32Array.from({ length: n }, (_, i) => i));
+  }
   const sampleArr = Float64Array.from(sample);
   const timeS = Float64Array.from(sampleArr, (s) => timeOf(recording, segment, s));
   return { ...loc, segment: new Int32Array(n).fill(segment), sample: sampleArr, channel: chans, timeS };
 }
 
-/** detection.ts's isLocalExtremum (same order of tests, same tie rule) on a statistic computed on demand. */
+/** detection.ts's isLocalExtremum (same tests, same tie rule, rows read nearest first) on a statistic computed on demand. */
 function isStepExtremum(
   stat: (i: number, c: number) => number, ns: number, nc: number, t: number, c: number, v: number, ex: number, neigh: Int32Array, pol: Polarity,
 ): boolean {
@@ -355,16 +360,59 @@ function isStepExtremum(
   const t1 = Math.min(ns - 1, t + ex);
   if (t - 1 >= t0 && polarityValue(stat((t - 1) * nc + c, c), pol) >= v && neigh.includes(c)) return false;
   if (t + 1 <= t1 && polarityValue(stat((t + 1) * nc + c, c), pol) > v && neigh.includes(c)) return false;
-  for (let u = t0; u <= t1; u++) {
-    const row = u * nc;
-    for (let j = 0; j < neigh.length; j++) {
-      const k = neigh[j];
-      if (u === t && k === c) continue;
-      const w = polarityValue(stat(row + k, k), pol);
-      if (w > v || (w === v && (u < t || (u === t && k < c)))) return false;
+  // The answer is whether no sample beats v, whatever the order they are read in; rows are read outward
+  // from t because a sample beating a flank or a neighbour's smaller copy of a spike is almost always
+  // within a row or two (t, t−1, t+1, t−2, …), so most rejections read one or two rows, not 2·ex + 1.
+  for (let d = 0; d <= ex; d++) {
+    for (let side = d === 0 ? 1 : 0; side < 2; side++) {
+      const u = side === 0 ? t - d : t + d;
+      if (u < t0 || u > t1) continue;
+      const row = u * nc;
+      for (let j = 0; j < neigh.length; j++) {
+        const k = neigh[j];
+        if (u === t && k === c) continue;
+        const w = polarityValue(stat(row + k, k), pol);
+        if (w > v || (w === v && (u < t || (u === t && k < c)))) return false;
+      }
     }
   }
   return true;
+}
+
+function allFinite(x: Float64Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (!Number.isFinite(x[i])) return false;
+  return true;
+}
+
+/**
+ * localizeInWindow on the dequantized window, measured on the steps: fround(q × gain) is monotone in q
+ * for a finite gain, so the µV peak-to-peak of a channel is the difference of its extreme steps' µV
+ * values, and only two samples per channel are converted.
+ */
+function localizeSteps(
+  steps: Int16Array, gains: Float64Array, nc: number, nt: number, rows: Float64Array, chans: Int32Array, setup: MotionPeakSetup, out: PeakLocations,
+): void {
+  const amps = new Float64Array(nc);
+  for (let i = 0; i < rows.length; i++) {
+    const neigh = setup.geo.neighbours[chans[i]];
+    const t0 = Math.max(0, rows[i] - setup.nBefore);
+    const t1 = Math.min(nt, rows[i] + setup.nAfter + 1);
+    for (let j = 0; j < neigh.length; j++) {
+      const k = neigh[j];
+      let qlo = 32767;
+      let qhi = -32768;
+      for (let t = t0; t < t1; t++) {
+        const q = steps[t * nc + k];
+        if (q < qlo) qlo = q;
+        if (q > qhi) qhi = q;
+      }
+      // A negative gain reverses the order: the two converted extremes are sorted.
+      const a = Math.fround(qlo * gains[k]);
+      const b = Math.fround(qhi * gains[k]);
+      amps[j] = t1 > t0 ? Math.max(a, b) - Math.min(a, b) : 0;
+    }
+    localizeFromAmplitudes(amps.subarray(0, neigh.length), neigh, setup.geo, setup.method, 100, out, i);
+  }
 }
 
 /**

@@ -16,6 +16,17 @@ export interface CommonReferenceOptions {
   groups?: string[];
   /** For 'local': neighbours are channels at distance d with inner < d ≤ outer (µm). Default [30, 55]. */
   localRadiusUm?: [number, number];
+  /**
+   * Median only: a channel that lies beyond clipUv (µV) of the plain median is left out of the median from
+   * clipLeadMs before to clipHoldMs after (kernels/median.ts clippedMedianAcrossChannelsTS). Without it a
+   * spike covering a good part of the probe moves the median, and its inverted copy is stamped on every
+   * other channel. A few sd of the referenced noise (commonmode.ts residualSdUv); 0 or absent: plain median.
+   */
+  clipUv?: number;
+  /** Default 1 ms: covers a spike's rebound, small but on many channels. */
+  clipHoldMs?: number;
+  /** Default 0.5 ms: covers a spike's rise before it crosses clipUv. */
+  clipLeadMs?: number;
 }
 
 /** For each channel, the channels whose median/mean is subtracted from it. */
@@ -51,6 +62,9 @@ export function referenceSets(rec: Recording, opts: CommonReferenceOptions): Int
 
 export class CommonReferenceRecording extends Recording {
   private readonly sets: Int32Array[];
+  /** Rows of context the clipped median's window needs on each side (0 for the plain median and the mean). */
+  private readonly holdSamples: number;
+  private readonly leadSamples: number;
   // readRaw returns a new array, or its own copy of the parent's traces.
   protected override readonly readRawIsFresh = true;
 
@@ -58,6 +72,11 @@ export class CommonReferenceRecording extends Recording {
     super(preprocessedInit(parent));
     const op = options.operator ?? 'median';
     if (op !== 'median' && op !== 'average') throw new Error(`common reference: unknown operator '${String(op)}': use median or average`);
+    const clip = options.clipUv ?? 0;
+    if (!(clip >= 0) || !Number.isFinite(clip)) throw new Error(`common reference: clipUv = ${clip} must be a finite number ≥ 0 (0 = plain median)`);
+    const fs = parent.samplingFrequency;
+    this.holdSamples = clip > 0 ? msToSamples(options.clipHoldMs ?? 1, fs, 'clipHoldMs') : 0;
+    this.leadSamples = clip > 0 ? msToSamples(options.clipLeadMs ?? 0.5, fs, 'clipLeadMs') : 0;
     this.sets = referenceSets(parent, options);
   }
 
@@ -68,7 +87,11 @@ export class CommonReferenceRecording extends Recording {
     const read = Int32Array.from([...needed].sort((a, b) => a - b));
     const col = new Map<number, number>();
     read.forEach((c, j) => col.set(c, j));
-    const x = this.parent.getTraces({ segment, start, end, channels: read, scaled: true }) as Float32Array;
+    // The clipped median looks holdSamples back and leadSamples ahead: read them too (clamped to the
+    // segment, as a whole-segment read would be), so every chunking gives the same reference.
+    const from = Math.max(0, start - this.holdSamples);
+    const to = Math.min(this.parent.getNumSamples(segment), end + this.leadSamples);
+    const xr = this.parent.getTraces({ segment, start: from, end: to, channels: read, scaled: true }) as Float32Array;
     const nr = read.length;
     const nt = end - start;
     const nc = channels.length;
@@ -82,15 +105,20 @@ export class CommonReferenceRecording extends Recording {
       refIndex[j] = r;
     });
     const nref = sets.length;
-    const refs = new Float32Array(nt * nref);
     const median = (this.options.operator ?? 'median') === 'median';
+    const clip = this.options.clipUv ?? 0;
+    const refsAll = new Float32Array((to - from) * nref);
     sets.forEach((set, r) => {
       const local = Int32Array.from(set, (o) => col.get(o)!);
-      if (median) getKernels().medianAcrossChannels(x, nr, local, refs, nref, r);
-      else meanAcrossChannels(x, nr, local, refs, nref, r);
+      if (median && clip > 0) getKernels().clippedMedianAcrossChannels(xr, nr, local, refsAll, nref, r, clip, this.holdSamples, this.leadSamples);
+      else if (median) getKernels().medianAcrossChannels(xr, nr, local, refsAll, nref, r);
+      else meanAcrossChannels(xr, nr, local, refsAll, nref, r);
     });
+    // The context rows served the window only.
+    const refs = from === start && to === end ? refsAll : refsAll.subarray((start - from) * nref, (end - from) * nref);
+    const x = from === start && to === end ? xr : xr.subarray((start - from) * nr, (end - from) * nr);
     const srcIndex = Int32Array.from(channels, (c) => col.get(c)!);
-    if (nref === 1 && nc === nr && srcIndex.every((s, j) => s === j)) return subtractRowReference(x, nc, refs);
+    if (x === xr && nref === 1 && nc === nr && srcIndex.every((s, j) => s === j)) return subtractRowReference(x, nc, refs);
     const out = new Float32Array(nt * nc);
     for (let t = 0; t < nt; t++) {
       const xo = t * nr;
@@ -130,6 +158,11 @@ function meanAcrossChannels(x: Float32Array, nc: number, subset: Int32Array, out
     for (const c of subset) s += x[t * nc + c];
     out[t * outStride + outOffset] = s / subset.length;
   }
+}
+
+function msToSamples(ms: number, fs: number, name: string): number {
+  if (!(ms >= 0) || !Number.isFinite(ms)) throw new Error(`common reference: ${name} = ${ms} must be a finite number of ms ≥ 0`);
+  return Math.round((ms * fs) / 1000);
 }
 
 export function commonReference(rec: Recording, opts: CommonReferenceOptions = {}): CommonReferenceRecording {

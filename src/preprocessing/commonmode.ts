@@ -35,6 +35,8 @@ export interface CommonModeOptions {
   numChunks?: number;
   chunkSamples?: number;
   seed?: number;
+  /** Also measure residualSdUv (a few hundred ms on 384 channels). Default false: residualSdUv is 0. */
+  residual?: boolean;
 }
 
 export interface CommonModeEstimate {
@@ -46,6 +48,12 @@ export interface CommonModeEstimate {
   independentSd: number;
   /** sd of the shared component, in units of channel noise (0 when the median is no wider than chance). */
   commonSd: number;
+  /**
+   * Robust sd (µV) of what a median reference leaves on a channel, the median over channels: the scale of
+   * the clipped median's window (common_reference.ts clipUv). 0 when not asked for (options.residual) or
+   * nothing could be measured.
+   */
+  residualSdUv: number;
 }
 
 export function estimateCommonMode(rec: Recording, opts: CommonModeOptions = {}): CommonModeEstimate {
@@ -54,6 +62,7 @@ export function estimateCommonMode(rec: Recording, opts: CommonModeOptions = {})
   const chunkSamples = opts.chunkSamples ?? Math.round(rec.samplingFrequency / 4);
   const rand = mulberry32(opts.seed ?? 7);
   const medians: number[] = [];
+  const residualSds: number[] = [];
   let used = 0;
   // Columns are gathered COLUMN_GROUP at a time: one pass over the rows reads whole cache lines.
   const cols = Array.from({ length: Math.min(COLUMN_GROUP, nc) }, () => new Float64Array(chunkSamples));
@@ -92,10 +101,33 @@ export function estimateCommonMode(rec: Recording, opts: CommonModeOptions = {})
       }
       medians.push(quickselect(row, live.length, live.length >> 1));
     }
+    if (opts.residual) residualSds.push(...residualSdsUv(tr, nc, live, centre, inv, medians.slice(medians.length - len), cols));
   }
-  if (used < 2 || medians.length === 0) return { channels: used, medianSd: 0, independentSd: 0, commonSd: 0 };
+  const residualSdUv = residualSds.length ? kthSmallest(Float64Array.from(residualSds), residualSds.length >> 1) : 0;
+  if (used < 2 || medians.length === 0) return { channels: used, medianSd: 0, independentSd: 0, commonSd: 0, residualSdUv };
   const medianSd = madSigmaInPlace(Float64Array.from(medians));
   const independentSd = Math.sqrt(Math.PI / (2 * used));
   const commonSd = Math.sqrt(Math.max(0, medianSd * medianSd - independentSd * independentSd));
-  return { channels: used, medianSd, independentSd, commonSd };
+  return { channels: used, medianSd, independentSd, commonSd, residualSdUv };
+}
+
+/**
+ * Per live channel (at most 64, evenly spread), the MAD sd (µV) of its centred trace minus the chunk's cross-channel median (in unit
+ * noise, scaled back to the channel's µV): the independent noise a median reference leaves there.
+ */
+function residualSdsUv(
+  tr: Float32Array, nc: number, live: Int32Array, centre: Float64Array, inv: Float64Array, medians: number[], cols: Float64Array[],
+): number[] {
+  const len = medians.length;
+  const col = cols[0].subarray(0, len);
+  const out: number[] = [];
+  // A median over 64 channels is as good a scale as one over all of them, at a fraction of the cost on 384.
+  const stride = Math.ceil(live.length / 64);
+  for (let k = 0; k < live.length; k += stride) {
+    const c = live[k];
+    const sd = 1 / inv[c];
+    for (let t = 0; t < len; t++) col[t] = tr[t * nc + c] - centre[c] - medians[t] * sd;
+    out.push(madSigmaInPlace(col));
+  }
+  return out;
 }

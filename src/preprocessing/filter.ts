@@ -30,7 +30,7 @@ export class FilterRecording extends Recording {
   readonly sos: Float64Array;
   readonly margin: number;
   private readonly zi: Float64Array;
-  // readRaw returns a slice of its own working copy.
+  // readRaw returns a view of its own working copy, which nothing else holds.
   protected override readonly readRawIsFresh = true;
 
   constructor(readonly parent: Recording, readonly options: FilterOptions) {
@@ -61,7 +61,9 @@ export class FilterRecording extends Recording {
       const last = x.length / nc - 1;
       k.sosfilt(this.sos, x, nc, this.initialState(x, nc, last), true);
     }
-    return x.slice(w.leftMargin * nc, (w.leftMargin + end - start) * nc);
+    // A view, not a copy: x is this call's own array, and copying (and first touching) tens of MB per
+    // chunk cost as much as a filter pass; the margins it keeps alive are a few % of the chunk.
+    return x.subarray(w.leftMargin * nc, (w.leftMargin + end - start) * nc);
   }
 
   /** Steady-state delays for a constant input equal to row t of x, per channel. */

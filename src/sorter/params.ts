@@ -28,6 +28,12 @@ export const SORTER_PARAMS = {
       max: 10,
       meaning: "'auto' reference: apply the global median when the noise shared by all channels reaches this fraction of the channel noise sd (0.3 ≈ 10 % of the noise variance). Below it the median removes little noise but still moves with large spikes, leaving their inverted ghosts on every channel.",
     },
+    referenceClipSigma: {
+      default: 8,
+      min: 0,
+      max: 100,
+      meaning: "Global median reference: a channel lying beyond this many sd (of the referenced noise) of the median is left out of the median from 0.5 ms before to 1 ms after, so a large spike's channels do not move it and its inverted ghost is not stamped on every other channel (common_reference.ts clipUv). 0 = plain median. On 4 seeds of the dense common-noise generated recording, 8 cuts false-positive units from 18 to 7 (lower values let other false positives appear); it costs about twice the plain median's CPU, paid only when the reference is applied.",
+    },
     noiseChunks: { default: 10, min: 1, max: 1000, meaning: 'Random 1 s chunks used to estimate per-channel noise (median absolute deviation).' },
   },
   motion: {
@@ -86,6 +92,14 @@ export const SORTER_PARAMS = {
       default: 1.95, min: 0.5, max: 100,
       meaning: 'A minSeparation split is refused when the two parts fire over different time courses: two-sample Kolmogorov–Smirnov statistic of their spike times above this × sqrt((n+m)/(n·m)) (1.95: 0.1 % false refusals). A unit that drifted or changed in one period forms a second cloud confined to that period; two neurons fire side by side.',
     },
+    shapeSeparation: {
+      default: 3.5, min: 0, max: 100,
+      meaning: 'Groups larger than separationMaxGroup are also split when a 2-means partition of their amplitude-normalised features (each spike scaled to unit length, so a burst\'s or drift\'s amplitude spread no longer hides a second unit with another spatial footprint) is this many pooled sd apart on held-out spikes, the parts fire over one time course (separationTimeKs) and the smaller holds shapeMinFraction of the group. On gen-np64-60s-burst, whole units\' groups measured 0.5–3.1 and groups mixing two neighbours 4.0–4.5. 0 disables.',
+    },
+    shapeMinFraction: {
+      default: 0.2, min: 0, max: 0.5,
+      meaning: 'The smaller part of a shapeSeparation split holds at least this fraction of the group: after scaling, a tail of outliers (overlapping spikes, noise) also stands apart from its unit (0.1 cost gen-np64-30s-commonnoise 0.001 mean accuracy; the mixed group of gen-np64-60s-burst splits 28 % : 72 %).',
+    },
   },
   merging: {
     mergeScore: { default: 2, min: 0.5, max: 50, meaning: 'Two units are merged when the dip z-score of their spikes along the template-difference axis is below this.' },
@@ -96,6 +110,10 @@ export const SORTER_PARAMS = {
     scaleCosine: {
       default: 0.95, min: 0, max: 1,
       meaning: 'For pairs whose template cosine reaches this, amplitude is factored out before the merge test (later spikes of a burst, drift towards the probe: one unit at another scale, within matching.amplitudeMin..Max). Below it, amplitude differences count as evidence of two units. 1 disables.',
+    },
+    footprintTest: {
+      default: true,
+      meaning: 'Two clusters are also kept apart when their spikes\' footprints (per channel, the window filtered with the pair\'s mean template; each spike\'s vector scaled to unit length) are maxSeparation robust sd apart on held-out spikes (median and MAD, as a few spikes of each unit sit in the other\'s cluster). Amplitude spread (bursts, drift) then no longer hides a neighbour with the same waveform 10–20 µm away, while the amplitude halves of one unit stay one.',
     },
     maxShiftMs: { default: 0.2, min: 0, max: 1, meaning: 'Templates are aligned within ±this before comparing.' },
     candidateCosine: { default: 0.8, min: 0, max: 1, meaning: 'Only unit pairs with template cosine similarity above this are tested for merging.' },
@@ -108,6 +126,11 @@ export const SORTER_PARAMS = {
       default: 0.3, min: 0, max: 10,
       meaning: 'A post-matching merge is vetoed when the two trains coincide within postprocessing.refractoryMs more than this fraction of what two independent neurons would (a split neuron keeps its refractory period).',
     },
+    complementaryCosine: {
+      default: 0.9, min: 0, max: 1,
+      meaning: 'After matching, two units whose templates are at least this similar are merged, even when their features differ, if they fire in complementary periods (each active while the other is silent, against shuffled labels in complementaryBinS bins): one neuron that drift made look different at two probe positions. 1 disables.',
+    },
+    complementaryBinS: { default: 2, min: 0.1, max: 600, meaning: 'Time bin (s) of the complementary-periods test: of the order of the time drift takes to move a unit by a contact spacing.' },
   },
   matching: {
     thresholdSigma: { default: 4, min: 2, max: 50, meaning: 'Residual peaks beyond this (noise sd) are candidates for a template fit.' },
@@ -152,6 +175,10 @@ export const SORTER_PARAMS = {
       meaning: 'A unit with at least this fraction of echo spikes (see echoExcess) is removed entirely; below it only its echo spikes are removed, so a real small unit that also caught echoes keeps its own spikes. 1 disables the echo test.',
     },
     minSpikes: { default: 5, min: 0, max: 1e6, meaning: 'Units with fewer matched spikes are removed.' },
+    minFiringRateHz: {
+      default: 0.1, min: 0, max: 100,
+      meaning: 'Units firing below this mean rate over the recording are removed too. On long dense recordings, a few spikes of large units fitted by another template, or faint ghosts, gather into units of 5–20 spikes that nothing else rejects (384 ch × 120 s generated: 11 such units, none a real one); a neuron sorted reliably fires more than one spike per 10 s. 0 disables.',
+    },
   },
   execution: {
     cacheTraces: {

@@ -281,7 +281,7 @@ async function runPasses(base: Recording, counter: ReadCounter, motionPeaks: Mot
     seed,
   }));
   if (proto.numPeaksUsed === 0) warnings.push('no spike crossed the detection threshold in the sampled chunks: the recording may hold no spikes');
-  const peaks = await stage('detect peaks', () => detectAndSample(src, setup, proto, {
+  let peaks: PeakSample | null = await stage('detect peaks', () => detectAndSample(src, setup, proto, {
     threshold: params.detection.thresholdSigma,
     matchedFilter: params.detection.matchedFilter,
     maxPerChannel: params.clustering.maxPeaksPerChannel,
@@ -289,10 +289,13 @@ async function runPasses(base: Recording, counter: ReadCounter, motionPeaks: Mot
     seed,
     jobs,
   }, reporter));
-  const clusters = stage('cluster', () => clusterPeaks(peaks, params, reporter));
+  const clusters = stage('cluster', () => clusterPeaks(peaks!, params, reporter));
+  // The sampled peaks' features (up to 220 MB on 384 channels) are done with: not held through templates and matching.
+  if (debug) debug.peaks = peaks!;
+  peaks = null;
   const built = stage('templates', () => makeTemplates(src, clusters, setup, locations, ctx));
   reporter.log('info', `${clusters.length} clusters, ${built.merges} merges, ${built.templates.length} templates`);
-  if (debug) Object.assign(debug, { clusters, members: built.members, peaks });
+  if (debug) Object.assign(debug, { clusters, members: built.members });
   const matched = await stage('match', () => runMatching(src, built.templates, setup, proto, params, locations, reporter, jobs));
   return { drift, scale, locations, setup, proto, built, matched, counter };
 }
@@ -320,6 +323,7 @@ function makeTemplates(src: NormalizedSource, clusters: Cluster[], setup: Detect
     amplitudeMin: params.matching.amplitudeMin,
     amplitudeMax: params.matching.amplitudeMax,
     scaleCosine: params.merging.scaleCosine,
+    footprintTest: params.merging.footprintTest,
     sparsityRatio: params.matching.sparsityRatio,
     polarity: setup.polarity,
     chunkSamples: setup.chunkSamples,
@@ -428,6 +432,8 @@ export interface PreprocessSummary {
   commonReference: 'none' | 'global-median' | 'local-median';
   /** sd of the noise shared by all channels, in units of channel noise ('auto' only; see preprocessing/commonmode.ts). */
   commonNoiseSd: number | null;
+  /** Global median only: the clipped median's window (µV, preprocessing.referenceClipSigma × residual noise sd), or null for the plain median. */
+  referenceClipUv: number | null;
   reason: string;
 }
 
@@ -436,7 +442,7 @@ function preprocess(rec: Recording, params: SorterParams): { recording: Recordin
   const filtered = rec.annotations['is_filtered'] === true;
   if (!filtered && params.preprocessing.highpassHz > 0) out = highpassFilter(out, { freqMin: params.preprocessing.highpassHz });
   const choice = chooseCommonReference(out, params);
-  if (choice.commonReference === 'global-median') out = commonReference(out, { reference: 'global', operator: 'median' });
+  if (choice.commonReference === 'global-median') out = commonReference(out, { reference: 'global', operator: 'median', clipUv: choice.referenceClipUv ?? 0 });
   else if (choice.commonReference === 'local-median') out = commonReference(out, { reference: 'local', operator: 'median' });
   return { recording: out, summary: choice };
 }
@@ -448,14 +454,23 @@ function preprocess(rec: Recording, params: SorterParams): { recording: Recordin
  */
 function chooseCommonReference(filtered: Recording, params: SorterParams): PreprocessSummary {
   const mode = params.preprocessing.commonReference as PreprocessSummary['commonReference'] | 'auto';
-  if (mode !== 'auto') return { commonReference: mode, commonNoiseSd: null, reason: `preprocessing.commonReference = ${mode}` };
-  if (filtered.numChannels < 32) return { commonReference: 'none', commonNoiseSd: null, reason: `${filtered.numChannels} channels (< 32): no common reference (a median over few channels removes the spikes themselves)` };
+  const clipSigma = params.preprocessing.referenceClipSigma;
+  // The clip's scale needs the estimate; a plain median (clip 0) or no global median does not.
+  const clipOf = (residualSdUv: number): number | null => (clipSigma > 0 && residualSdUv > 0 ? clipSigma * residualSdUv : null);
+  const clipText = (clip: number | null): string => (clip === null ? '' : ` clipped at ${clip.toFixed(1)} µV (${clipSigma} sd)`);
+  if (mode === 'global-median' && clipSigma > 0 && filtered.numChannels >= 2) {
+    const clip = clipOf(estimateCommonMode(filtered, { seed: 7, residual: true }).residualSdUv);
+    return { commonReference: mode, commonNoiseSd: null, referenceClipUv: clip, reason: `preprocessing.commonReference = ${mode}${clipText(clip)}` };
+  }
+  if (mode !== 'auto') return { commonReference: mode, commonNoiseSd: null, referenceClipUv: null, reason: `preprocessing.commonReference = ${mode}` };
+  if (filtered.numChannels < 32) return { commonReference: 'none', commonNoiseSd: null, referenceClipUv: null, reason: `${filtered.numChannels} channels (< 32): no common reference (a median over few channels removes the spikes themselves)` };
   const min = params.preprocessing.commonNoiseMinSd;
-  const { commonSd } = estimateCommonMode(filtered, { seed: 7 });
+  const { commonSd, residualSdUv } = estimateCommonMode(filtered, { seed: 7, residual: clipSigma > 0 });
   const level = `noise shared by all channels: ${commonSd.toFixed(2)} of channel noise sd`;
+  const clip = clipOf(residualSdUv);
   return commonSd >= min
-    ? { commonReference: 'global-median', commonNoiseSd: commonSd, reason: `${level} (≥ preprocessing.commonNoiseMinSd = ${min}): global median reference` }
-    : { commonReference: 'none', commonNoiseSd: commonSd, reason: `${level} (< preprocessing.commonNoiseMinSd = ${min}): no common reference` };
+    ? { commonReference: 'global-median', commonNoiseSd: commonSd, referenceClipUv: clip, reason: `${level} (≥ preprocessing.commonNoiseMinSd = ${min}): global median reference${clipText(clip)}` }
+    : { commonReference: 'none', commonNoiseSd: commonSd, referenceClipUv: null, reason: `${level} (< preprocessing.commonNoiseMinSd = ${min}): no common reference` };
 }
 
 /** Writes the preprocessed traces to a temporary cache when execution.cacheTraces asks for it (see decideTraceCache). */
@@ -512,6 +527,8 @@ function clusterPeaks(peaks: PeakSample, params: SorterParams, reporter: Reporte
         maxSeparationGroup: params.clustering.separationMaxGroup,
         minSeparationSide: params.clustering.separationMinSide,
         timeKs: params.clustering.separationTimeKs,
+        shapeSeparation: params.clustering.shapeSeparation,
+        shapeMinFraction: params.clustering.shapeMinFraction,
       }, spikeTimeKeys(peaks.segment[c], peaks.sample[c]));
       const k = labels.reduce((m, l) => Math.max(m, l + 1), 0);
       for (let l = 0; l < k; l++) {
@@ -607,12 +624,15 @@ function curate(matched: MatchedRecording, templates: SparseTemplate[], rec: Rec
   for (const i of keepIdx) counts[m.unit[i]]++;
   const keptUnits: number[] = [];
   const remap = new Int32Array(numTemplates).fill(-1);
+  const minSpikes = Math.max(1, params.postprocessing.minSpikes, Math.ceil((params.postprocessing.minFiringRateHz * rec.getTotalSamples()) / fs));
+  let sparse = 0;
   for (let u = 0; u < numTemplates; u++) {
-    if (counts[u] >= Math.max(1, params.postprocessing.minSpikes) && !satellites.has(u)) {
+    if (counts[u] >= minSpikes && !satellites.has(u)) {
       remap[u] = keptUnits.length;
       keptUnits.push(u);
-    }
+    } else if (counts[u] > 0 && !satellites.has(u)) sparse++;
   }
+  if (sparse) reporter.log('info', `${sparse} unit(s) with fewer than ${minSpikes} spikes removed (postprocessing.minSpikes, minFiringRateHz)`);
   const idx = Array.from(keepIdx).filter((i) => remap[m.unit[i]] >= 0);
   // Order as the Sorting stores its spike vector, so per-spike arrays line up with it.
   idx.sort((a, b) => m.segment[a] - m.segment[b] || m.sample[a] - m.sample[b] || remap[m.unit[a]] - remap[m.unit[b]]);
@@ -663,6 +683,8 @@ function mergeMatchedUnits(m: MatchedRecording, templates: SparseTemplate[], rec
     censoredSamples: (pp.duplicateMs * fs) / 1000,
     segmentSamples: Array.from({ length: rec.numSegments }, (_, s) => rec.getNumSamples(s)),
     maxCrossViolationRatio: mg.postMergeViolationRatio,
+    complementaryCosine: mg.complementaryCosine,
+    complementaryBinSamples: mg.complementaryBinS * fs,
     near: (a, b) => channelDistance(locations, a, b) <= params.features.neighbourRadiusUm,
   });
   for (const d of merges) reporter.log('debug', `post-match merge ${d.a}+${d.b}: dip ${d.score.toFixed(2)}, separation ${d.separation.toFixed(2)}, cosine ${d.cosine.toFixed(3)}, cross violations ${d.crossViolations} (chance ${d.expectedViolations.toFixed(1)})`);

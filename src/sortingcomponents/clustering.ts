@@ -4,7 +4,8 @@
  * (the leading PCs, and 2-means seeded along each → LDA axis), and keep the best only when it fails the
  * unimodality test. The number of units is found, not given, and there is no minimum group size
  * for splitting beyond `minClusterSize`, so short recordings are not silently merged. Small groups,
- * where the dip test lacks points, are also split on held-out separation (see minSeparation).
+ * where the dip test lacks points, are also split on held-out separation (see minSeparation), and
+ * large ones on the same separation of their amplitude-normalised features (see shapeSplit).
  */
 import { meanCovariance, ridgeSolve, symmetricEigen } from './linalg.js';
 import { differentTimeCourse } from './timeks.js';
@@ -43,6 +44,14 @@ export interface SplitOptions {
    * one period, not two units. Absent: no time check.
    */
   timeKs?: number;
+  /**
+   * Groups larger than maxSeparationGroup are also split when a 2-means partition of their
+   * amplitude-normalised features (each row scaled to unit length) is this many pooled sd apart on
+   * held-out rows (see shapeSplit); 0 or absent disables.
+   */
+  shapeSeparation?: number;
+  /** The smaller part of such a split holds at least this fraction of the group (default 0.2). */
+  shapeMinFraction?: number;
 }
 
 /**
@@ -119,20 +128,58 @@ export function proposeSplit(x: Float32Array, d: number, idx: Int32Array, opts: 
     for (let i = 0; i < n; i++) (best.proj[i] < best.cut ? a : b).push(idx[i]);
     if (a.length >= opts.minClusterSize && b.length >= opts.minClusterSize) return { parts: [Int32Array.from(a), Int32Array.from(b)], setAside: false };
   }
-  return separationSplit(y, k, idx, partitions, opts, times);
+  return separationSplit(y, k, idx, partitions, opts, times) ?? shapeSplit(x, d, idx, opts, times);
+}
+
+/**
+ * The large-group rule (opts.shapeSeparation) for a group the dip test left whole. A unit's
+ * amplitude varies (bursts, drift, jitter) and that spread dominates its principal components,
+ * so a second unit of similar waveform but another spatial footprint (a neuron 10–20 µm away on a
+ * dense probe) hides beneath it; scaled to unit length, each unit's spikes collapse onto their
+ * footprint and the two separate. A tail of outliers (overlaps, noise) also stands apart after
+ * scaling, hence the minimum fraction; a drifting unit's footprint moves in time, hence the
+ * time-course check.
+ */
+function shapeSplit(x: Float32Array, d: number, idx: Int32Array, opts: SplitOptions, times?: ArrayLike<number>): GroupSplit | null {
+  const n = idx.length;
+  if (!opts.shapeSeparation || n <= (opts.maxSeparationGroup ?? Infinity)) return null;
+  const unit = unitLengthRows(x, d, idx);
+  const y = principalProjection(unit, d, Int32Array.from({ length: n }, (_, i) => i), Math.min(opts.splitDims, d));
+  const k = y.length / n;
+  const partitions: Uint8Array[] = [];
+  for (let r = 0; r < Math.min(opts.seedComponents, k); r++) {
+    const lab = twoMeans(y, n, k, r);
+    if (lab && sameTimeCourse(lab, idx, opts, times)) partitions.push(lab);
+  }
+  const minSize = Math.max(opts.minClusterSize, Math.ceil((opts.shapeMinFraction ?? 0.2) * n));
+  const parts = separatedPartition(y, k, idx, partitions, minSize, opts.shapeSeparation);
+  return parts && { parts, setAside: false };
+}
+
+/** Rows idx of x, each scaled to unit Euclidean length (all-zero rows stay zero), as a new n × d array. */
+export function unitLengthRows(x: Float32Array, d: number, idx: Int32Array): Float32Array {
+  const out = new Float32Array(idx.length * d);
+  idx.forEach((row, i) => {
+    let ss = 0;
+    for (let j = 0; j < d; j++) ss += x[row * d + j] ** 2;
+    const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;
+    for (let j = 0; j < d; j++) out[i * d + j] = x[row * d + j] * inv;
+  });
+  return out;
+}
+
+/** False when opts.timeKs is set and the two parts of `lab` fire over different time courses (see differentTimeCourse). */
+function sameTimeCourse(lab: Uint8Array, idx: Int32Array, opts: SplitOptions, times?: ArrayLike<number>): boolean {
+  if (!times || opts.timeKs === undefined) return true;
+  const t: [number[], number[]] = [[], []];
+  lab.forEach((l, i) => t[l].push(times[idx[i]]));
+  return !differentTimeCourse(t[0], t[1], opts.timeKs);
 }
 
 /** The small-group rule (opts.minSeparation) for a group the dip test left whole. */
 function separationSplit(y: Float64Array, k: number, idx: Int32Array, partitions: Uint8Array[], opts: SplitOptions, times?: ArrayLike<number>): GroupSplit | null {
   if (!opts.minSeparation || idx.length > (opts.maxSeparationGroup ?? Infinity)) return null;
-  const timeKs = opts.timeKs;
-  const sameTimeCourse = (lab: Uint8Array): boolean => {
-    if (!times || timeKs === undefined) return true;
-    const t: [number[], number[]] = [[], []];
-    lab.forEach((l, i) => t[l].push(times[idx[i]]));
-    return !differentTimeCourse(t[0], t[1], timeKs);
-  };
-  const parts = separatedPartition(y, k, idx, partitions.filter(sameTimeCourse), opts.minClusterSize, opts.minSeparation);
+  const parts = separatedPartition(y, k, idx, partitions.filter((lab) => sameTimeCourse(lab, idx, opts, times)), opts.minClusterSize, opts.minSeparation);
   if (!parts) return null;
   const minSide = Math.max(opts.minClusterSize, opts.minSeparationSide ?? 0);
   if (Math.min(parts[0].length, parts[1].length) >= minSide) return { parts, setAside: false };
@@ -165,6 +212,14 @@ function separatedPartition(y: Float64Array, k: number, idx: Int32Array, partiti
  * many dimensions) cannot fake a gap. The mean of the two folds; 0 when a fold lacks a group.
  */
 export function heldOutSeparation(y: Float64Array, k: number, lab: Uint8Array): number {
+  return heldOutSeparationBy(y, k, lab, pooledSeparation);
+}
+
+/**
+ * The cross-fitted scheme of heldOutSeparation with another measure of the gap between the two
+ * groups' held-out projections (null: too few values, the separation is 0).
+ */
+export function heldOutSeparationBy(y: Float64Array, k: number, lab: Uint8Array, measure: (a: number[], b: number[]) => number | null): number {
   const n = lab.length;
   let total = 0;
   for (let fold = 0; fold < 2; fold++) {
@@ -178,7 +233,7 @@ export function heldOutSeparation(y: Float64Array, k: number, lab: Uint8Array): 
       for (let j = 0; j < k; j++) s += y[i * k + j] * w[j];
       proj[lab[i]].push(s);
     }
-    const sep = pooledSeparation(proj[0], proj[1]);
+    const sep = measure(proj[0], proj[1]);
     if (sep === null) return 0;
     total += sep;
   }

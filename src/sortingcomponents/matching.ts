@@ -96,7 +96,7 @@ function delay(w: Float32Array, length: number, nch: number, frac: number): Floa
   return out;
 }
 
-interface Fit {
+export interface Fit {
   unit: number;
   start: number;
   frac: number;
@@ -251,9 +251,10 @@ function concatPeaks(parts: Peaks[]): Peaks {
 /**
  * Scratch reused for every peak of a window: the residual rows around a peak on the union of the candidate
  * templates' channels (candidates near one peak share most channels, so it is gathered once and every
- * candidate is scored from it), each candidate's columns in it, and one template's block for refinement.
+ * candidate is scored from it), each candidate's columns in it, their scores and gains at the integer
+ * alignments, and one template's block for refinement.
  */
-interface FitScratch {
+export interface FitScratch {
   /** Rows of the sub-sample refinement (L + 1) × one template's channels. */
   block: Float32Array;
   union: Float32Array;
@@ -269,9 +270,13 @@ interface FitScratch {
   cols: Int32Array;
   w: Float32Array[];
   scores: Float64Array;
+  /** Per coarse score: its gain, or -Infinity once it is out of the running. */
+  gains: Float64Array;
+  amplitudes: Float64Array;
 }
 
-function fitScratch(templates: MatchTemplate[], opts: MatchOptions, nc: number): FitScratch {
+/** Exported for tests, as are bestCoarseFit and bestCoarseFitInOrder (not part of the public API). */
+export function fitScratch(templates: MatchTemplate[], opts: MatchOptions, nc: number): FitScratch {
   const widest = templates.reduce((m, t) => Math.max(m, t.channels.length), 0);
   const most = opts.candidatesPerChannel.reduce((m, u) => Math.max(m, u.length), 0);
   const shifts = 2 * opts.maxShift + 1;
@@ -288,6 +293,8 @@ function fitScratch(templates: MatchTemplate[], opts: MatchOptions, nc: number):
     cols: new Int32Array(most * widest),
     w: new Array<Float32Array>(most),
     scores: new Float64Array(Math.max(most * shifts, 2)),
+    gains: new Float64Array(most * shifts),
+    amplitudes: new Float64Array(most * shifts),
   };
 }
 
@@ -329,9 +336,7 @@ function bestFit(residual: Float32Array, nc: number, t: number, c: number, templ
     gatherRows(residual, nc, gMin - S, rows, sc.unionChannels.subarray(0, nu), sc.union);
     for (let j = 0; j < count; j++) sc.rowStart[j] = sc.guesses[j] - gMin;
     kernels.gatheredShiftedDots(sc.union, nu, L, shifts, count, sc.rowStart, sc.colStart, sc.cols, sc.w, scores);
-    for (let j = 0; j < count; j++) {
-      for (let k = 0; k < shifts; k++) consider(sc.units[j], sc.guesses[j] - S + k, 0, scores[j * shifts + k]);
-    }
+    best = bestCoarseFit(templates, opts, rv, sc, count, shifts);
   }
   if (!best) return null;
   const b = best as Fit;
@@ -346,6 +351,69 @@ function bestFit(residual: Float32Array, nc: number, t: number, c: number, templ
     kernels.shiftedDots(block, tpl.shifted[f], L * nch, nch, 2, scores);
     consider(b.unit, b.start, f, scores[1]);
     consider(b.unit, b.start - 1, f, scores[0]);
+  }
+  return best;
+}
+
+/**
+ * The best coarse fit (copy 0 at integer alignments) among the scores in sc, or null: the fit of largest
+ * gain whose z passes, the first such in candidate order on ties. Scanning in candidate order and keeping
+ * each fit that beats the best so far gives the same fit, but sums the extra variance (the costly part of
+ * z) for every improvement; taking fits by decreasing gain stops at the first that passes.
+ */
+export function bestCoarseFit(templates: MatchTemplate[], opts: MatchOptions, rv: ResidualVariance, sc: FitScratch, count: number, shifts: number): Fit | null {
+  const { scores, gains, amplitudes } = sc;
+  const S = opts.maxShift;
+  const n = count * shifts;
+  for (let i = 0; i < n; i++) {
+    gains[i] = -Infinity;
+    const score = scores[i];
+    const e = templates[sc.units[Math.floor(i / shifts)]].energy[0];
+    let a = score / e;
+    if (a < opts.amplitudeMin) continue;
+    // z ≤ score/√e: reject before summing the extra variance.
+    if (score / Math.sqrt(e) < opts.minScore) continue;
+    if (a > opts.amplitudeMax) a = opts.amplitudeMax;
+    const gain = 2 * a * score - a * a * e;
+    // NaN gains (NaN residual) only ever arise from NaN data; the in-order scan defines what they do.
+    if (Number.isNaN(gain)) return bestCoarseFitInOrder(templates, opts, rv, sc, count, shifts);
+    gains[i] = gain;
+    amplitudes[i] = a;
+  }
+  for (;;) {
+    let top = -1;
+    for (let i = 0; i < n; i++) if (gains[i] > (top < 0 ? -Infinity : gains[top])) top = i;
+    if (top < 0) return null;
+    const j = Math.floor(top / shifts);
+    const unit = sc.units[j];
+    const start = sc.guesses[j] - S + (top - j * shifts);
+    const tpl = templates[unit];
+    const e = tpl.energy[0];
+    // The score's variance is Σ w² (1 + extra variance left by earlier subtractions).
+    const z = scores[top] / Math.sqrt(e + rv.weighted(start, tpl.shifted[0], tpl.channels, opts.length));
+    if (!(z < opts.minScore)) return { unit, start, frac: 0, amplitude: amplitudes[top], gain: gains[top], z };
+    gains[top] = -Infinity;
+  }
+}
+
+/** bestCoarseFit's definition, scanned in candidate order (used only when a gain is NaN). */
+export function bestCoarseFitInOrder(templates: MatchTemplate[], opts: MatchOptions, rv: ResidualVariance, sc: FitScratch, count: number, shifts: number): Fit | null {
+  let best: Fit | null = null;
+  for (let i = 0; i < count * shifts; i++) {
+    const j = Math.floor(i / shifts);
+    const unit = sc.units[j];
+    const start = sc.guesses[j] - opts.maxShift + (i - j * shifts);
+    const tpl = templates[unit];
+    const e = tpl.energy[0];
+    const score = sc.scores[i];
+    let a = score / e;
+    if (a < opts.amplitudeMin || score / Math.sqrt(e) < opts.minScore) continue;
+    if (a > opts.amplitudeMax) a = opts.amplitudeMax;
+    const gain = 2 * a * score - a * a * e;
+    if (best && !(gain > best.gain)) continue;
+    const z = score / Math.sqrt(e + rv.weighted(start, tpl.shifted[0], tpl.channels, opts.length));
+    if (z < opts.minScore) continue;
+    best = { unit, start, frac: 0, amplitude: a, gain, z };
   }
   return best;
 }

@@ -6,6 +6,7 @@
  */
 import type { SnippetSet } from './snippets.js';
 import { acceptMerges, PairSet } from './mergegroups.js';
+import { heldOutSeparationBy } from './clustering.js';
 import { dipTest } from './unimodality.js';
 
 export interface MergeCandidateUnit {
@@ -28,6 +29,11 @@ export interface PairTestOptions {
   amplitudeMax: number;
   /** Amplitude is factored out only for pairs whose template cosine reaches this. */
   scaleCosine: number;
+  /**
+   * The pair's separation is also measured on amplitude-normalised footprints (see
+   * footprintSeparation), and the larger of the two counts against maxSeparation; absent: false.
+   */
+  footprintTest?: boolean;
 }
 
 export interface MergeOptions extends PairTestOptions {
@@ -62,7 +68,9 @@ export function findMerges(units: MergeCandidateUnit[], opts: MergeOptions): Mer
       if (!opts.near(units[a].peakChannel, units[b].peakChannel)) continue;
       const d = testPair(units[a].snippets, units[b].snippets, opts, [meansOf(a), meansOf(b)]);
       if (d && d.score < opts.mergeScore && d.separation < opts.maxSeparation) out.push({ a, b, shift: d.shift, score: d.score });
-      else if (d) distinct.add(a, b);
+      // Dissimilar templates (no result though both have spikes) are distinct too: else a small
+      // cluster similar to both could bridge two neighbouring units.
+      else if (d || (units[a].snippets.count >= 4 && units[b].snippets.count >= 4)) distinct.add(a, b);
     }
   }
   return acceptMerges(units.length, out.sort((x, y) => x.score - y.score), distinct).accepted;
@@ -75,7 +83,7 @@ export function findMerges(units: MergeCandidateUnit[], opts: MergeOptions): Mer
 export function testPair(
   A: SnippetSet,
   B: SnippetSet,
-  opts: Pick<MergeOptions, 'length' | 'maxShift' | 'candidateCosine' | 'amplitudeMin' | 'amplitudeMax' | 'scaleCosine'>,
+  opts: Pick<MergeOptions, 'length' | 'maxShift' | 'candidateCosine' | 'amplitudeMin' | 'amplitudeMax' | 'scaleCosine' | 'footprintTest'>,
   means?: [SnippetMeans, SnippetMeans],
 ): { score: number; shift: number; cosine: number; separation: number } | null {
   const common: [number, number][] = [];
@@ -119,7 +127,78 @@ export function testPair(
   const f0 = heldOut(0);
   const f1 = heldOut(1);
   const score = dipTest([...f0.values, ...f1.values]).score;
-  return { score, shift: best.shift, cosine: best.cos, separation: 0.5 * (f0.separation + f1.separation) };
+  const separation = 0.5 * (f0.separation + f1.separation);
+  if (!opts.footprintTest) return { score, shift: best.shift, cosine: best.cos, separation };
+  const mB = windowMean(meanB.all, B.channels.length, common, 1, S + best.shift, L);
+  const footprint = footprintSeparation(A, B, ext, common, S, S + best.shift, L, footprintFilter(mA, mB, common.length));
+  return { score, shift: best.shift, cosine: best.cos, separation: Math.max(separation, footprint) };
+}
+
+/**
+ * Held-out separation of two units' footprints (see unitLengthFootprints): the template-difference
+ * axis mixes each spike's amplitude into its projection, so a bursting unit's spread hides a
+ * neighbour 10–20 µm away with the same waveform; scaled to unit length, each unit's spikes fall
+ * on its footprint whatever their amplitude (and the amplitude halves of one unit fall together).
+ */
+function footprintSeparation(A: SnippetSet, B: SnippetSet, ext: number, common: [number, number][], offA: number, offB: number, L: number, filter: Float64Array): number {
+  const rows = [...unitLengthFootprints(A, ext, common, 0, offA, L, filter), ...unitLengthFootprints(B, ext, common, 1, offB, L, filter)];
+  const m = common.length;
+  const y = new Float64Array(rows.length * m);
+  rows.forEach((r, i) => y.set(r, i * m));
+  return robustHeldOutSeparation(y, m, Uint8Array.from(rows, (_, i) => (i < A.count ? 0 : 1)));
+}
+
+/**
+ * Separation of a two-group labelling in robust pooled sd (median and MAD), cross-fitted on the
+ * even and the odd rows like clustering's heldOutSeparation. Robust because two clusters of
+ * neighbouring units each hold a few of the other's spikes: at 8 % such spikes inflate a plain
+ * sd by half and hide a clear separation. 0 when a fold lacks a group.
+ */
+export function robustHeldOutSeparation(y: Float64Array, k: number, lab: Uint8Array): number {
+  return heldOutSeparationBy(y, k, lab, (a, b) => {
+    if (a.length < 2 || b.length < 2) return null;
+    const [ma, sa] = medianAndMadSd(a);
+    const [mb, sb] = medianAndMadSd(b);
+    const sd = Math.sqrt(0.5 * (sa * sa + sb * sb));
+    return sd > 0 ? Math.abs(ma - mb) / sd : 0;
+  });
+}
+
+/** Median, and 1.4826 × the median absolute deviation (the sd for normal data). */
+function medianAndMadSd(v: number[]): [number, number] {
+  const median = (x: Float64Array) => {
+    x.sort();
+    const h = x.length >> 1;
+    return x.length % 2 ? x[h] : 0.5 * (x[h - 1] + x[h]);
+  };
+  const m = median(Float64Array.from(v));
+  return [m, 1.4826 * median(Float64Array.from(v, (x) => Math.abs(x - m)))];
+}
+
+/** The sum of the two unit-length templates (L × nc, time-major): per channel, the waveform to filter with. */
+function footprintFilter(a: Float64Array, b: Float64Array, nc: number): Float64Array {
+  const na = Math.hypot(...a) || 1;
+  const nb = Math.hypot(...b) || 1;
+  return Float64Array.from(a, (v, i) => v / na + b[i] / nb);
+}
+
+/**
+ * Each spike's footprint: per common channel, its window filtered with that channel's waveform of
+ * `filter` (a matched filter over time: the amplitude there, with the noise of one value rather than
+ * L), the vector scaled to unit length.
+ */
+function unitLengthFootprints(set: SnippetSet, ext: number, common: [number, number][], side: 0 | 1, off: number, L: number, filter: Float64Array): Float64Array[] {
+  const nc = set.channels.length;
+  const m = common.length;
+  const out: Float64Array[] = [];
+  for (let i = 0; i < set.count; i++) {
+    const base = i * ext * nc;
+    const row = new Float64Array(m);
+    for (let p = 0; p < L; p++) for (let q = 0; q < m; q++) row[q] += set.data[base + (off + p) * nc + common[q][side]] * filter[p * m + q];
+    const norm = Math.hypot(...row);
+    out.push(norm > 0 ? row.map((v) => v / norm) : row);
+  }
+  return out;
 }
 
 /**

@@ -250,7 +250,8 @@ export async function detectAndSample(
   const nc = rec.numChannels;
   const dim = opts.maxNeighbours * proto.basis.numComponents;
   const cap = opts.maxPerChannel;
-  const res = Array.from({ length: nc }, () => ({ seg: new Int32Array(cap), sample: new Float64Array(cap), feat: new Float32Array(cap * dim), n: 0 }));
+  // Each reservoir grows as its channel's peaks arrive, so a short or quiet recording never holds the full cap.
+  const res = Array.from({ length: nc }, () => emptyReservoir());
   const total = new Int32Array(nc);
   const rand = seededRandom(opts.seed);
   const args: DetectTaskArgs = { scale: src.scale, setup, proto, opts };
@@ -273,17 +274,53 @@ export async function detectAndSample(
         // Reservoir sampling: every peak of the channel has the same chance to be kept.
         const slot = r.n < cap ? r.n++ : Math.floor(rand() * (seen + 1));
         if (slot >= cap) continue;
+        if (slot >= r.sample.length) growReservoir(r, cap, dim);
         r.seg[slot] = chunk.segment;
         r.sample[slot] = p.sample[i];
         r.feat.set(p.features.subarray(i * dim, (i + 1) * dim), slot * dim);
       }
     },
   });
-  return {
-    segment: res.map((r) => r.seg.slice(0, r.n)),
-    sample: res.map((r) => r.sample.slice(0, r.n)),
-    features: res.map((r) => r.feat.slice(0, r.n * dim)),
-    featureDim: dim,
-    totalPeaks: total,
-  };
+  // One channel at a time, so each reservoir is freed as its exact-size copy is made.
+  const out: PeakSample = { segment: [], sample: [], features: [], featureDim: dim, totalPeaks: total };
+  for (let c = 0; c < nc; c++) {
+    const r = res[c];
+    out.segment.push(exactSize(r.seg, r.n));
+    out.sample.push(exactSize(r.sample, r.n));
+    out.features.push(exactSize(r.feat, r.n * dim));
+    res[c] = emptyReservoir();
+  }
+  return out;
+}
+
+/** One channel's reservoir: `n` peaks kept in buffers of capacity sample.length. */
+interface Reservoir {
+  seg: Int32Array;
+  sample: Float64Array;
+  feat: Float32Array;
+  n: number;
+}
+
+function emptyReservoir(): Reservoir {
+  return { seg: new Int32Array(0), sample: new Float64Array(0), feat: new Float32Array(0), n: 0 };
+}
+
+/** First capacity of a reservoir that receives a peak (then doubled up to the cap). */
+const RESERVOIR_FIRST_CAPACITY = 64;
+
+/** Doubles the reservoir's capacity (at most `cap` peaks), keeping its contents. */
+function growReservoir(r: Reservoir, cap: number, dim: number): void {
+  const capacity = Math.min(cap, Math.max(RESERVOIR_FIRST_CAPACITY, 2 * r.sample.length));
+  const seg = new Int32Array(capacity);
+  const sample = new Float64Array(capacity);
+  const feat = new Float32Array(capacity * dim);
+  seg.set(r.seg);
+  sample.set(r.sample);
+  feat.set(r.feat);
+  Object.assign(r, { seg, sample, feat });
+}
+
+/** The first `n` values: the buffer itself when it holds exactly that many (no copy), else a copy. */
+function exactSize<T extends Int32Array | Float64Array | Float32Array>(a: T, n: number): T {
+  return (a.length === n ? a : a.slice(0, n)) as T;
 }

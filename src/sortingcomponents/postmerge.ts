@@ -9,6 +9,7 @@ import type { SparseTemplate } from './matching.js';
 import { acceptMerges, PairSet } from './mergegroups.js';
 import { scaleBetween, standardizePair, type PairTestOptions } from './merging.js';
 import { dipTest } from './unimodality.js';
+import { testComplementary } from './complementary.js';
 
 export interface PostMergeSpikes {
   segment: Int32Array;
@@ -33,6 +34,10 @@ export interface PostMergeOptions extends PairTestOptions {
   segmentSamples: number[];
   /** Veto when the pair's cross violations exceed this fraction of what two independent trains would give. */
   maxCrossViolationRatio: number;
+  /** Pairs this similar whose trains fire in complementary periods are one neuron cut by drift (see complementary.ts); 1 disables. */
+  complementaryCosine: number;
+  /** Time bin (samples) of the complementary-train test. */
+  complementaryBinSamples: number;
   near: (a: number, b: number) => boolean;
 }
 
@@ -68,7 +73,8 @@ export function findPostMerges(spikes: PostMergeSpikes, templates: SparseTemplat
       }
       const d = testMatchedPair(spikes, byUnit[a], byUnit[b], templates[a], templates[b], cos, opts);
       if (!d) continue;
-      if (d.score >= opts.mergeScore || d.separation >= opts.maxSeparation) {
+      const distinctShapes = d.score >= opts.mergeScore || d.separation >= opts.maxSeparation;
+      if (distinctShapes && !splitByDrift(spikes, byUnit[a], byUnit[b], cos, a * n + b, opts)) {
         distinct.add(a, b);
         continue;
       }
@@ -90,6 +96,18 @@ export function findPostMerges(spikes: PostMergeSpikes, templates: SparseTemplat
     parent[small] = big;
   }
   return { target: Int32Array.from({ length: n }, (_, u) => find(u)), merges: decisions };
+}
+
+/**
+ * One neuron that drift showed with two shapes: similar templates, and trains that fire in
+ * complementary periods (times laid end to end over segments).
+ */
+function splitByDrift(spikes: Pick<PostMergeSpikes, 'segment' | 'sample'>, a: number[], b: number[], cos: number, seed: number, opts: PostMergeOptions): boolean {
+  if (opts.complementaryCosine >= 1 || cos < opts.complementaryCosine) return false;
+  const offset = [0];
+  for (const n of opts.segmentSamples) offset.push(offset[offset.length - 1] + n);
+  const times = (idx: number[]) => Float64Array.from(idx, (i) => offset[spikes.segment[i]] + spikes.sample[i]);
+  return testComplementary(times(a), times(b), { binWidth: opts.complementaryBinSamples, permutations: 100, maxOverlapRatio: 0.5, seed }).complementary;
 }
 
 function groupSize(byUnit: number[][], parent: Int32Array, find: (u: number) => number, root: number): number {

@@ -17,7 +17,7 @@ export interface SnippetRequest {
 
 export interface SnippetSet {
   channels: Int32Array;
-  /** count × length × channels.length, in request order. */
+  /** count × length × channels.length, in request order (a view of one block shared by the sets of a gather). */
   data: Float32Array;
   count: number;
 }
@@ -69,7 +69,16 @@ export function gatherSnippets(
   const nOwners = channelsPerOwner.length;
   const counts = new Int32Array(nOwners);
   for (const o of req.owner) counts[o]++;
-  const out: SnippetSet[] = channelsPerOwner.map((ch, o) => ({ channels: ch, data: new Float32Array(counts[o] * length * ch.length), count: counts[o] }));
+  // One block for every owner's snippets, each set a view of it: a block this large is mapped on its own by
+  // the allocator and given back to the system when freed, where hundreds of per-unit arrays would stay
+  // in the heap's free lists and keep the process's resident size at its high-water mark.
+  const sizes = channelsPerOwner.map((ch, o) => counts[o] * length * ch.length);
+  const block = new Float32Array(sizes.reduce((a, n) => a + n, 0));
+  let offset = 0;
+  const out: SnippetSet[] = channelsPerOwner.map((ch, o) => {
+    const data = block.subarray(offset, (offset += sizes[o]));
+    return { channels: ch, data, count: counts[o] };
+  });
   const slot = new Int32Array(req.owner.length);
   const fill = new Int32Array(nOwners);
   req.owner.forEach((o, i) => (slot[i] = fill[o]++));

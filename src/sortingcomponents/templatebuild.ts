@@ -33,6 +33,8 @@ export interface TemplateBuildOptions extends PairTestOptions {
   sparsityNoiseSigma: number;
   near: (a: number, b: number) => boolean;
   seed: number;
+  /** Snippet bytes read at once for the final templates (default 64 MiB); the templates do not depend on it. */
+  batchBytes?: number;
 }
 
 export interface BuiltTemplates {
@@ -83,18 +85,50 @@ export function buildTemplates(src: NormalizedSource, clusters: Cluster[], opts:
   });
   const members = [...groups.values()];
   const channelSets = members.map((m) => Int32Array.from(new Set(m.flatMap((u) => [...opts.templateNeighbours[clusters[u].channel]]))).sort());
-  const owners: { cl: Cluster; pick: Int32Array; offset: number; owner: number }[] = [];
-  members.forEach((m, g) => {
+  const owners: OwnedPicks[][] = members.map((m) => {
     const per = Math.max(1, Math.floor(opts.maxSpikesPerUnit / m.length));
-    for (const u of m) owners.push({ cl: clusters[u], pick: picks[u].subarray(0, per), offset: offsetToRoot(u), owner: g });
+    return m.map((u) => ({ cl: clusters[u], pick: picks[u].subarray(0, per), offset: offsetToRoot(u), owner: 0 }));
   });
-  const second: (SnippetSet | null)[] = gatherOwned(src, owners, channelSets, opts.nBefore + S, ext, opts.chunkSamples);
-  // Each set is dropped once its template is made, so memory falls as the templates are finished.
-  const templates = second.map((set, g) => {
-    second[g] = null;
-    return finishTemplate(set!, ext, opts);
-  });
+  // Units' snippets are read a batch at a time and dropped once their templates are made, so the stage
+  // never holds every unit's snippets at once (hundreds of MB with many units, left as garbage for matching).
+  const templates: SparseTemplate[] = [];
+  for (const [g0, g1] of templateBatches(owners.map((o, g) => snippetCount(o) * ext * channelSets[g].length * 4), opts.batchBytes ?? TEMPLATE_BATCH_BYTES)) {
+    const items = owners.slice(g0, g1).flatMap((o, k) => o.map((it) => ({ ...it, owner: k })));
+    for (const set of gatherOwned(src, items, channelSets.slice(g0, g1), opts.nBefore + S, ext, opts.chunkSamples)) templates.push(finishTemplate(set, ext, opts));
+  }
   return { templates, members, merges };
+}
+
+/** A cluster's picked spikes, shifted by `offset` into its unit's time frame, for output `owner`. */
+interface OwnedPicks {
+  cl: Cluster;
+  pick: Int32Array;
+  offset: number;
+  owner: number;
+}
+
+/** Snippet bytes read per batch of final templates (at least one unit per batch). */
+const TEMPLATE_BATCH_BYTES = 64 * 1024 * 1024;
+
+function snippetCount(items: OwnedPicks[]): number {
+  return items.reduce((a, it) => a + it.pick.length, 0);
+}
+
+/** Consecutive ranges [g0, g1) of units whose snippet bytes add up to at most `budget` (a larger unit alone). */
+export function templateBatches(bytes: number[], budget: number): [number, number][] {
+  const out: [number, number][] = [];
+  let g0 = 0;
+  let sum = 0;
+  bytes.forEach((b, g) => {
+    if (g > g0 && sum + b > budget) {
+      out.push([g0, g]);
+      g0 = g;
+      sum = 0;
+    }
+    sum += b;
+  });
+  if (bytes.length > g0) out.push([g0, bytes.length]);
+  return out;
 }
 
 /**
@@ -107,7 +141,7 @@ function mergeDecisions(src: NormalizedSource, clusters: Cluster[], picks: Int32
   const first = gather(src, clusters.map((c, u) => ({ cl: c, pick: picks[u], offset: 0 })), clusters.map((c) => opts.neighbours[c.channel]), opts.nBefore + S, ext, opts.chunkSamples);
   return findMerges(
     first.map((s, u) => ({ snippets: s, peakChannel: clusters[u].channel })),
-    { length: opts.length, maxShift: S, candidateCosine: opts.candidateCosine, mergeScore: opts.mergeScore, maxSeparation: opts.maxSeparation, amplitudeMin: opts.amplitudeMin, amplitudeMax: opts.amplitudeMax, scaleCosine: opts.scaleCosine, near: opts.near },
+    { length: opts.length, maxShift: S, candidateCosine: opts.candidateCosine, mergeScore: opts.mergeScore, maxSeparation: opts.maxSeparation, amplitudeMin: opts.amplitudeMin, amplitudeMax: opts.amplitudeMax, scaleCosine: opts.scaleCosine, footprintTest: opts.footprintTest, near: opts.near },
   );
 }
 
