@@ -125,6 +125,11 @@ const WINDOW_SHARE: i32 = 4;
  */
 const SUBSAMPLE_MIN: i32 = 128;
 const SUBSAMPLE_SIZE: i32 = 64;
+/**
+ * The clipped median's window about the plain median narrows while more than 1/CLIPPED_WINDOW_SHARE of
+ * the kept values fall inside it and widens below an eighth of that.
+ */
+const CLIPPED_WINDOW_SHARE: i32 = 8;
 /** Subsample scratch: at most m / floor(m / SUBSAMPLE_SIZE) + 1 < 2 × SUBSAMPLE_SIZE + 1 values. */
 const SUBSAMPLE_SCRATCH: usize = memory.data(<i32>(2 * SUBSAMPLE_SIZE + 4) * 4, 16);
 
@@ -297,6 +302,7 @@ export function clippedMedianAcrossChannels(
   for (let u = 0; u < min<i32>(fwd, numSamples); u++) {
     flagRow(pX + <usize>u * rowBytes, base + <usize>u * rowBytes, contiguous, pSubset, m, load<f32>(pMed + <usize>u * 4), clip, u + back, pUntil);
   }
+  let half: f32 = -1; // half-width of the window about the plain median; none until a first reselection
   for (let t = 0; t < numSamples; t++) {
     const lead = t + fwd;
     if (lead < numSamples) {
@@ -310,7 +316,22 @@ export function clippedMedianAcrossChannels(
       const kept = packKept(row, src, contiguous, pSubset, m, t, pUntil, pBuf);
       if (kept < m && kept * 2 >= m) {
         let done = false;
-        if (kept >= SUBSAMPLE_MIN) {
+        let hit = false;
+        // Leaving out a few channels moves the median by a few ranks only: a narrow window about the
+        // plain median usually holds the new one, and costs less than bracketing by a subsample.
+        if (half > 0 && kept >= 8) {
+          const inside = selectInWindow(pBuf, kept, med - half, med + half, pBuf);
+          if (inside >= 0) {
+            out = windowMedian;
+            done = true;
+            hit = true;
+            if (inside * CLIPPED_WINDOW_SHARE > kept) half *= 0.9;
+            else if (inside * CLIPPED_WINDOW_SHARE * 8 < kept) half *= 1.2;
+          } else {
+            packKept(row, src, contiguous, pSubset, m, t, pUntil, pBuf); // the failed try packed pBuf in place
+          }
+        }
+        if (!done && kept >= SUBSAMPLE_MIN) {
           // As medianAcrossChannels: bracket the median by the kept values' subsample, select inside.
           subsampleBracket(pBuf, kept);
           if (bracketLo <= bracketHi && selectInWindow(pBuf, kept, bracketLo, bracketHi, pBuf) >= 0) {
@@ -321,6 +342,12 @@ export function clippedMedianAcrossChannels(
           }
         }
         if (!done) out = medianInPlace(pBuf, kept);
+        if (!hit) {
+          // Missed (or first reselected row): widen to cover at least twice the shift.
+          const shift: f32 = abs<f32>(out - med);
+          half = half <= 0 ? shift * 2 + abs<f32>(med) * 0.01 + 1e-3 : max<f32>(half * 2, shift * 2);
+          if (!(half > 0) || !isFinite<f32>(half)) half = -1; // NaN or infinite rows: no window from them
+        }
       }
     }
     store<f32>(pOut + <usize>t * 4, out + 0);

@@ -118,7 +118,9 @@ export class CommonReferenceRecording extends Recording {
     const refs = from === start && to === end ? refsAll : refsAll.subarray((start - from) * nref, (end - from) * nref);
     const x = from === start && to === end ? xr : xr.subarray((start - from) * nr, (end - from) * nr);
     const srcIndex = Int32Array.from(channels, (c) => col.get(c)!);
-    if (x === xr && nref === 1 && nc === nr && srcIndex.every((s, j) => s === j)) return subtractRowReference(x, nc, refs);
+    // In place, also when x is the window inside the clipped median's context rows: xr is this read's own
+    // copy, and a fresh output array would cost a full write plus its page faults.
+    if (nref === 1 && nc === nr && srcIndex.every((s, j) => s === j)) return subtractRowReference(x, nc, refs);
     const out = new Float32Array(nt * nc);
     for (let t = 0; t < nt; t++) {
       const xo = t * nr;
@@ -140,7 +142,7 @@ export class CommonReferenceRecording extends Recording {
 }
 
 /**
- * x[t, c] −= ref[t] in place (x is this read's own copy): the usual case, every channel referenced to
+ * x[t, c] −= ref[t] in place (x is this read's own copy, or a window of it): the usual case, every channel referenced to
  * one global median, without the index lookups of the general case.
  */
 function subtractRowReference(x: Float32Array, nc: number, ref: Float32Array): Float32Array {

@@ -106,6 +106,7 @@ function isLocalExtremum(
  * Correlates every channel with a prototype waveform (unit norm) whose extremum is at index
  * `peakIndex`, so output row t scores a spike peaking at row t. Rows closer than the prototype
  * to the window edges are left at 0. `scale` then normalises each channel's output noise to 1.
+ * `into`, when given (at least data.length values), receives the output instead of a fresh array.
  */
 export function matchedFilter(
   data: Float32Array,
@@ -114,17 +115,21 @@ export function matchedFilter(
   prototype: Float32Array,
   peakIndex: number,
   scale: Float32Array,
+  into?: Float32Array,
 ): Float32Array {
   const nc = numChannels;
   const len = prototype.length;
-  const out = new Float32Array(data.length);
+  if (into && into.length < data.length) throw new Error(`matchedFilter: an output buffer of ${into.length} values cannot hold ${data.length}`);
+  const out = into ? into.subarray(0, data.length) : new Float32Array(data.length);
   // Rows peakIndex .. numSamples - (len - peakIndex) - 1 are scored; the correlation kernel ('valid',
   // through the kernel registry: WASM SIMD when available) writes row t' = t - peakIndex of them in place.
   const nOut = numSamples - len;
-  if (nOut <= 0) return out;
+  if (nOut <= 0) return into ? out.fill(0) : out;
   const rows = out.subarray(peakIndex * nc, (peakIndex + nOut + 1) * nc);
   getKernels().correlateChannels(data.subarray(0, numSamples * nc), nc, prototype, len, rows);
-  rows.fill(0, nOut * nc); // the last 'valid' row is beyond the scored range (kept 0 as before)
+  // Rows outside the scored range are 0: the last 'valid' row, the edges and whatever a reused buffer held.
+  if (into) out.fill(0, 0, peakIndex * nc);
+  out.fill(0, (peakIndex + nOut) * nc);
   if (nOut > 0) getKernels().scaleChannels(rows.subarray(0, nOut * nc), nc, scale, rows.subarray(0, nOut * nc));
   return out;
 }

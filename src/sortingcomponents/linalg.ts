@@ -2,8 +2,7 @@
  * Small dense linear algebra for the sorter's statistics (covariances of at most a few hundred
  * dimensions): symmetric eigen-decomposition, PCA, regularised solves. Row-major float64.
  */
-import { symmetricEigen as kernelEigen } from '../kernels/linalg.js';
-
+import { jacobiEigen } from '../kernels/linalg.js';
 export interface Eigen {
   /** Eigenvalues, descending. */
   values: Float64Array;
@@ -11,15 +10,16 @@ export interface Eigen {
   vectors: Float64Array;
 }
 
-/** Eigen-decomposition through the kernels' Jacobi solver, returned in descending order with vectors as rows. */
+/** Eigen-decomposition through the kernels' Jacobi solver, in descending order with vectors as rows. */
 export function symmetricEigen(a: Float64Array, d: number, sweeps = 60): Eigen {
-  const e = kernelEigen(a, d, sweeps);
+  const { m, vt } = jacobiEigen(a, d, sweeps);
+  const order = Array.from({ length: d }, (_, i) => i).sort((i, j) => m[i * d + i] - m[j * d + j]);
   const values = new Float64Array(d);
   const vectors = new Float64Array(d * d);
   for (let r = 0; r < d; r++) {
-    const col = d - 1 - r;
-    values[r] = e.values[col];
-    for (let k = 0; k < d; k++) vectors[r * d + k] = e.vectors[k * d + col];
+    const src = order[d - 1 - r];
+    values[r] = m[src * d + src];
+    vectors.set(vt.subarray(src * d, src * d + d), r * d);
   }
   return { values, vectors };
 }

@@ -190,11 +190,15 @@ function footprintFilter(a: Float64Array, b: Float64Array, nc: number): Float64A
 function unitLengthFootprints(set: SnippetSet, ext: number, common: [number, number][], side: 0 | 1, off: number, L: number, filter: Float64Array): Float64Array[] {
   const nc = set.channels.length;
   const m = common.length;
+  const cols = commonColumns(common, side);
   const out: Float64Array[] = [];
   for (let i = 0; i < set.count; i++) {
     const base = i * ext * nc;
     const row = new Float64Array(m);
-    for (let p = 0; p < L; p++) for (let q = 0; q < m; q++) row[q] += set.data[base + (off + p) * nc + common[q][side]] * filter[p * m + q];
+    for (let p = 0; p < L; p++) {
+      const r = base + (off + p) * nc;
+      for (let q = 0; q < m; q++) row[q] += set.data[r + cols[q]] * filter[p * m + q];
+    }
     const norm = Math.hypot(...row);
     out.push(norm > 0 ? row.map((v) => v / norm) : row);
   }
@@ -287,16 +291,24 @@ function windowMean(mean: Float64Array, nc: number, common: [number, number][], 
 
 function project(set: SnippetSet, ext: number, common: [number, number][], side: 0 | 1, off: number, L: number, axis: Float64Array, parity: number): number[] {
   const nc = set.channels.length;
+  const m = common.length;
+  const cols = commonColumns(common, side);
   const out: number[] = [];
   for (let i = parity; i < set.count; i += 2) {
     const base = i * ext * nc;
     let s = 0;
     for (let p = 0; p < L; p++) {
-      for (let q = 0; q < common.length; q++) s += set.data[base + (off + p) * nc + common[q][side]] * axis[p * common.length + q];
+      const r = base + (off + p) * nc;
+      for (let q = 0; q < m; q++) s += set.data[r + cols[q]] * axis[p * m + q];
     }
     out.push(s);
   }
   return out;
+}
+
+/** One side's columns of the common channels, as a flat array for the inner loops. */
+function commonColumns(common: [number, number][], side: 0 | 1): Int32Array {
+  return Int32Array.from(common, (c) => c[side]);
 }
 
 function cosine(a: Float64Array, b: Float64Array): number {

@@ -12,6 +12,7 @@ import { Polarity, detectPeaks, matchedFilter } from './detection.js';
 import { TemporalBasis, copyWaveform, learnTemporalBasis, projectSnippet } from './features.js';
 import { madSigmaInPlace } from './noise.js';
 import { seededRandom } from './random.js';
+import { Float32Scratch } from './scratch.js';
 import { NormalizedSource, TraceWindow, readNormalized } from './traces.js';
 
 export interface DetectionSetup {
@@ -54,9 +55,12 @@ export function learnPrototype(
   const L = setup.length;
   // The matched filter's noise is measured on the first windows: kept here instead of read again.
   const noiseWindows: TraceWindow[] = [];
+  // The other windows are done with once their waveforms are copied: they share one buffer.
+  const scratch = new Float32Scratch();
   for (const w of windows) {
-    const win = readNormalized(src, w.seg, w.start, w.end, L);
-    if (noiseWindows.length < MATCHED_NOISE_WINDOWS) noiseWindows.push(win);
+    const kept = noiseWindows.length < MATCHED_NOISE_WINDOWS;
+    const win = readNormalized(src, w.seg, w.start, w.end, L, kept ? undefined : scratch.take((w.end - w.start + 2 * L) * nc));
+    if (kept) noiseWindows.push(win);
     const peaks = detectPeaks(win.data, win.numSamples, nc, L, win.numSamples - L, win.firstSample, {
       threshold: opts.threshold,
       exclusionSamples: setup.exclusionSamples,
@@ -71,6 +75,7 @@ export function learnPrototype(
       waves.push(buf);
     }
   }
+  scratch.release();
   const rand2 = seededRandom(opts.seed + 1);
   while (waves.length > opts.maxPeaks) waves.splice(Math.floor(rand2() * waves.length), 1);
   const flat = new Float32Array(waves.length * L);
@@ -140,6 +145,21 @@ function narrowWindow(win: TraceWindow, from: number, margin: number): TraceWind
 const NOISE_CHANNEL_BLOCK = 16;
 
 /**
+ * Rows gathered per tile: a tile of the block's channels (rows · 1.5 KB on 384 channels) stays in cache
+ * while each channel's column is written, instead of 16 column streams a whole column apart being
+ * written row by row (which made the gather cost more than the filtering).
+ */
+const GATHER_TILE_ROWS = 256;
+
+/** cols[j · rows + n + (t − t0)] = y[t · nc + c0 + j] for the block's nb channels and rows t0..t1. */
+function gatherTile(y: Float32Array, nc: number, c0: number, nb: number, t0: number, t1: number, cols: Float64Array, rows: number, n: number): void {
+  for (let j = 0; j < nb; j++) {
+    const base = j * rows + n - t0;
+    for (let t = t0; t < t1; t++) cols[base + t] = y[t * nc + c0 + j];
+  }
+}
+
+/**
  * Per channel, 1 / the robust sd of the matched-filter output over the windows (each read with the
  * filter's length as margin, so the rows scored are exactly the windows' own).
  */
@@ -155,10 +175,10 @@ function matchedFilterNoise(windows: TraceWindow[], filter: Float32Array, peakIn
     const nb = Math.min(NOISE_CHANNEL_BLOCK, nc - c0);
     let n = 0;
     for (const o of outs) {
-      const y = o.y;
-      for (let t = F; t < o.numSamples - F; t++, n++) {
-        const row = t * nc + c0;
-        for (let j = 0; j < nb; j++) cols[j * rows + n] = y[row + j];
+      for (let t0 = F; t0 < o.numSamples - F; t0 += GATHER_TILE_ROWS) {
+        const t1 = Math.min(t0 + GATHER_TILE_ROWS, o.numSamples - F);
+        gatherTile(o.y, nc, c0, nb, t0, t1, cols, rows, n);
+        n += t1 - t0;
       }
     }
     for (let j = 0; j < nb; j++) {
@@ -210,13 +230,20 @@ export function detectMargin(setup: DetectionSetup, proto: Prototype): number {
   return setup.length + proto.filter.length;
 }
 
+/**
+ * This thread's chunk buffers (trace window, matched-filter output), reused from chunk to chunk: nothing
+ * returned by detectChunk refers to them. Released when the pass ends (workers end with it).
+ */
+const chunkScratch = { window: new Float32Scratch(), filtered: new Float32Scratch() };
+
 /** Detection and features on one chunk: the unit of work of the detection pass (any thread). */
 export function detectChunk(src: NormalizedSource, setup: DetectionSetup, proto: Prototype, opts: DetectPassOptions, seg: number, start: number, end: number): ChunkPeaks {
   const nc = src.recording.numChannels;
   const dim = opts.maxNeighbours * proto.basis.numComponents;
   const margin = detectMargin(setup, proto);
-  const win = readNormalized(src, seg, start, end, margin);
-  const stat = opts.matchedFilter ? matchedFilter(win.data, win.numSamples, nc, proto.filter, proto.peakIndex, proto.filterScale) : win.data;
+  const size = (end - start + 2 * margin) * nc;
+  const win = readNormalized(src, seg, start, end, margin, chunkScratch.window.take(size));
+  const stat = opts.matchedFilter ? matchedFilter(win.data, win.numSamples, nc, proto.filter, proto.peakIndex, proto.filterScale, chunkScratch.filtered.take(size)) : win.data;
   const peaks = detectPeaks(stat, win.numSamples, nc, margin, win.numSamples - margin, win.firstSample, {
     threshold: opts.threshold,
     exclusionSamples: setup.exclusionSamples,
@@ -255,32 +282,37 @@ export async function detectAndSample(
   const total = new Int32Array(nc);
   const rand = seededRandom(opts.seed);
   const args: DetectTaskArgs = { scale: src.scale, setup, proto, opts };
-  await runChunks<ChunkPeaks>({
-    recording: rec,
-    label: 'detect peaks',
-    chunkSize: setup.chunkSamples,
-    jobs: opts.jobs,
-    reporter,
-    task: { module: import.meta.url, exportName: 'detectChunkTask', init: null, args },
-    onResult: (chunk, p) => {
-      if (src.counter) {
-        src.counter.frames += p.framesRead;
-        src.counter.reads++;
-      }
-      for (let i = 0; i < p.sample.length; i++) {
-        const c = p.channel[i];
-        const r = res[c];
-        const seen = total[c]++;
-        // Reservoir sampling: every peak of the channel has the same chance to be kept.
-        const slot = r.n < cap ? r.n++ : Math.floor(rand() * (seen + 1));
-        if (slot >= cap) continue;
-        if (slot >= r.sample.length) growReservoir(r, cap, dim);
-        r.seg[slot] = chunk.segment;
-        r.sample[slot] = p.sample[i];
-        r.feat.set(p.features.subarray(i * dim, (i + 1) * dim), slot * dim);
-      }
-    },
-  });
+  try {
+    await runChunks<ChunkPeaks>({
+      recording: rec,
+      label: 'detect peaks',
+      chunkSize: setup.chunkSamples,
+      jobs: opts.jobs,
+      reporter,
+      task: { module: import.meta.url, exportName: 'detectChunkTask', init: null, args },
+      onResult: (chunk, p) => {
+        if (src.counter) {
+          src.counter.frames += p.framesRead;
+          src.counter.reads++;
+        }
+        for (let i = 0; i < p.sample.length; i++) {
+          const c = p.channel[i];
+          const r = res[c];
+          const seen = total[c]++;
+          // Reservoir sampling: every peak of the channel has the same chance to be kept.
+          const slot = r.n < cap ? r.n++ : Math.floor(rand() * (seen + 1));
+          if (slot >= cap) continue;
+          if (slot >= r.sample.length) growReservoir(r, cap, dim);
+          r.seg[slot] = chunk.segment;
+          r.sample[slot] = p.sample[i];
+          r.feat.set(p.features.subarray(i * dim, (i + 1) * dim), slot * dim);
+        }
+      },
+    });
+  } finally {
+    chunkScratch.window.release();
+    chunkScratch.filtered.release();
+  }
   // One channel at a time, so each reservoir is freed as its exact-size copy is made.
   const out: PeakSample = { segment: [], sample: [], features: [], featureDim: dim, totalPeaks: total };
   for (let c = 0; c < nc; c++) {

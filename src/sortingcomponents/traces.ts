@@ -32,15 +32,19 @@ export interface ReadCounter {
   reads: number;
 }
 
-export function readNormalized(src: NormalizedSource, segment: number, start: number, end: number, margin: number): TraceWindow {
+/**
+ * Rows [start - margin, end + margin) of a segment in noise units. `into`, when given (at least that many
+ * values), receives the window instead of a fresh array: the returned data is a view of it.
+ */
+export function readNormalized(src: NormalizedSource, segment: number, start: number, end: number, margin: number, into?: Float32Array): TraceWindow {
   const rec = src.recording;
   const nc = rec.numChannels;
   const ns = rec.getNumSamples(segment);
   const first = start - margin;
   const total = end - start + 2 * margin;
-  const data = new Float32Array(total * nc);
   const a = Math.max(0, first);
   const b = Math.min(ns, end + margin);
+  const data = into ? reusedWindow(into, total * nc, (b > a ? a - first : total) * nc, (b > a ? b - first : total) * nc) : new Float32Array(total * nc);
   if (b > a) {
     // Raw samples straight to noise units in one pass: no intermediate µV block of the whole window.
     const raw = rec.getTraces({ segment, start: a, end: b });
@@ -55,6 +59,18 @@ export function readNormalized(src: NormalizedSource, segment: number, start: nu
     src.counter.reads++;
   }
   return { data, numSamples: total, numChannels: nc, firstSample: first, framesRead: Math.max(0, b - a) };
+}
+
+/**
+ * A view of the first `length` values of `buffer` with the zero padding of a fresh window: values outside
+ * [readFrom, readTo) are zeroed, those inside are about to be overwritten by the read.
+ */
+function reusedWindow(buffer: Float32Array, length: number, readFrom: number, readTo: number): Float32Array {
+  if (buffer.length < length) throw new Error(`readNormalized: a buffer of ${buffer.length} values cannot hold the window's ${length}`);
+  const data = buffer.subarray(0, length);
+  data.fill(0, 0, readFrom);
+  data.fill(0, readTo);
+  return data;
 }
 
 /** Per-channel factors from raw samples to noise units. */
