@@ -101,6 +101,21 @@ function selectNoNaN(a: usize, n: i32, k: i32): f32 {
   return load<f32>(a + <usize>k * 4);
 }
 
+/**
+ * Stores v's four lanes from pBuf[n] on and returns n advanced by the lanes set in mask's low 4 bits:
+ * every lane is written, only the selected ones are kept (no branch per value).
+ */
+@inline function packLanes(v: v128, mask: i32, pBuf: usize, n: i32): i32 {
+  store<f32>(pBuf + <usize>n * 4, f32x4.extract_lane(v, 0));
+  n += mask & 1;
+  store<f32>(pBuf + <usize>n * 4, f32x4.extract_lane(v, 1));
+  n += (mask >> 1) & 1;
+  store<f32>(pBuf + <usize>n * 4, f32x4.extract_lane(v, 2));
+  n += (mask >> 2) & 1;
+  store<f32>(pBuf + <usize>n * 4, f32x4.extract_lane(v, 3));
+  return n + ((mask >> 3) & 1);
+}
+
 /** Copies row values x[row + subset[j]] to buf. */
 // @ts-ignore: decorator
 @inline function gather(row: usize, pSubset: usize, m: i32, pBuf: usize): void {
@@ -160,16 +175,8 @@ function selectInWindow(src: usize, m: i32, lo: f32, hi: f32, pBuf: usize): i32 
     above4 = i32x4.sub(above4, gt);
     // Inside: neither below nor above, and not NaN (NaN is counted nowhere, which the total detects).
     const mask = i32x4.bitmask(v128.andnot(f32x4.eq(v, v), v128.or(lt, gt)));
-    // Every lane is stored and only the inside ones are kept (no branch per value). Packing in place
-    // (src = buf) is safe: the write index never passes the values already loaded.
-    store<f32>(pBuf + <usize>inside * 4, f32x4.extract_lane(v, 0));
-    inside += mask & 1;
-    store<f32>(pBuf + <usize>inside * 4, f32x4.extract_lane(v, 1));
-    inside += (mask >> 1) & 1;
-    store<f32>(pBuf + <usize>inside * 4, f32x4.extract_lane(v, 2));
-    inside += (mask >> 2) & 1;
-    store<f32>(pBuf + <usize>inside * 4, f32x4.extract_lane(v, 3));
-    inside += (mask >> 3) & 1;
+    // Packing in place (src = buf) is safe: the write index never passes the values already loaded.
+    inside = packLanes(v, mask, pBuf, inside);
   }
   let below = i32x4.extract_lane(below4, 0) + i32x4.extract_lane(below4, 1) + i32x4.extract_lane(below4, 2) + i32x4.extract_lane(below4, 3);
   let above = i32x4.extract_lane(above4, 0) + i32x4.extract_lane(above4, 1) + i32x4.extract_lane(above4, 2) + i32x4.extract_lane(above4, 3);
@@ -385,15 +392,7 @@ function packKept(row: usize, src: usize, contiguous: bool, pSubset: usize, m: i
     for (; j + 4 <= m; j += 4) {
       const v = v128.load(src + <usize>j * 4);
       const mask = i32x4.bitmask(i32x4.lt_s(v128.load(pUntil + <usize>j * 4), t4));
-      // Every lane is stored, only the kept ones advance (no branch per value).
-      store<f32>(pBuf + <usize>kept * 4, f32x4.extract_lane(v, 0));
-      kept += mask & 1;
-      store<f32>(pBuf + <usize>kept * 4, f32x4.extract_lane(v, 1));
-      kept += (mask >> 1) & 1;
-      store<f32>(pBuf + <usize>kept * 4, f32x4.extract_lane(v, 2));
-      kept += (mask >> 2) & 1;
-      store<f32>(pBuf + <usize>kept * 4, f32x4.extract_lane(v, 3));
-      kept += (mask >> 3) & 1;
+      kept = packLanes(v, mask, pBuf, kept);
     }
   }
   for (; j < m; j++) {
