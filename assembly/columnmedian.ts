@@ -33,3 +33,73 @@ export function columnMedians(pX: usize, rows: i32, cols: i32, pOut: usize, pBuf
     for (let j = 0; j < nj; j++) store<f64>(pOut + <usize>(j0 + j) * 8, median(pBuf + <usize>j * <usize>rows * 4, rows));
   }
 }
+
+/**
+ * k-th smallest of the i32 values a[lo..hi] (0-based, absolute index k), partially reordering them so that
+ * every value in front of k is at most a[k]. Integers have no NaN and no signed zero, so any exact
+ * selection gives the same value: branch-free Lomuto partitions (always swap, advance on the comparison)
+ * avoid the mispredictions of quickselect's data-dependent loops; values equal to the pivot are split off
+ * by a second pass, so ties (int16 steps repeat often) cannot make it quadratic.
+ */
+function selectInt(a: usize, n: i32, k: i32): i32 {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const l = load<i32>(a + <usize>lo * 4), h = load<i32>(a + <usize>hi * 4);
+    const m = load<i32>(a + <usize>((lo + hi) >> 1) * 4);
+    const p = max<i32>(min<i32>(l, h), min<i32>(max<i32>(l, h), m));
+    let s = lo;
+    for (let i = lo; i <= hi; i++) {
+      const pi = a + <usize>i * 4, ps = a + <usize>s * 4;
+      const v = load<i32>(pi);
+      store<i32>(pi, load<i32>(ps));
+      store<i32>(ps, v);
+      s += <i32>(v < p);
+    }
+    // [lo, s) < p ≤ [s, hi]: the ties only need splitting off when k is not below s.
+    if (k < s) {
+      hi = s - 1;
+      continue;
+    }
+    let e = s;
+    for (let i = s; i <= hi; i++) {
+      const pi = a + <usize>i * 4, pe = a + <usize>e * 4;
+      const v = load<i32>(pi);
+      store<i32>(pi, load<i32>(pe));
+      store<i32>(pe, v);
+      e += <i32>(v == p);
+    }
+    // [s, e) == p (never empty: p is one of the values), [e, hi] > p.
+    if (k < e) return p;
+    lo = e;
+  }
+  return load<i32>(a + <usize>k * 4);
+}
+
+/**
+ * For each column j of x (rows × cols int16, row-major): pLo[j] and pHi[j] (i32) = the values of rank
+ * (rows − 1) >> 1 and rows >> 1 (the two middle values; equal for an odd count). pBuf: 64 × rows i32 of
+ * scratch. rows ≥ 1.
+ */
+export function columnMiddleInt16(pX: usize, rows: i32, cols: i32, pLo: usize, pHi: usize, pBuf: usize): void {
+  const h = rows >> 1;
+  for (let j0 = 0; j0 < cols; j0 += BLOCK) {
+    const nj = min(BLOCK, cols - j0);
+    for (let i = 0; i < rows; i++) {
+      const src = pX + (<usize>i * <usize>cols + <usize>j0) * 2;
+      for (let j = 0; j < nj; j++) store<i32>(pBuf + (<usize>j * <usize>rows + <usize>i) * 4, <i32>load<i16>(src + <usize>j * 2));
+    }
+    for (let j = 0; j < nj; j++) {
+      const a = pBuf + <usize>j * <usize>rows * 4;
+      const upper = selectInt(a, rows, h);
+      let lower = upper;
+      if ((rows & 1) == 0) {
+        // After selecting rank h every value in a[0..h) is at most it: the lower middle is their maximum.
+        lower = load<i32>(a);
+        for (let i = 1; i < h; i++) lower = max<i32>(lower, load<i32>(a + <usize>i * 4));
+      }
+      store<i32>(pLo + <usize>(j0 + j) * 4, lower);
+      store<i32>(pHi + <usize>(j0 + j) * 4, upper);
+    }
+  }
+}

@@ -31,3 +31,43 @@ export function thresholdCrossings(pX: usize, n: i32, lo: f64, hi: f64, pOut: us
   }
   return m;
 }
+
+/**
+ * The matched filter's scale-and-threshold step in one pass over a correlation block (numSamples ×
+ * numChannels, float32): y = x · scale[c] in float32 (as scaleChannels), and the ascending indices and
+ * values of the y ≤ lo or ≥ hi (compared in float64, as thresholdCrossings). Writes the count found.
+ * Only four-channel groups with a crossing take the scalar path, so y is never stored in full.
+ */
+export function scaledCrossings(pX: usize, numSamples: i32, numChannels: i32, pScale: usize, lo: f64, hi: f64, pIdx: usize, pVal: usize): i32 {
+  const nc = numChannels;
+  const lo2 = f64x2.splat(lo);
+  const hi2 = f64x2.splat(hi);
+  let m: i32 = 0;
+  for (let t = 0; t < numSamples; t++) {
+    const row = t * nc;
+    const pRow = pX + (<usize>row << 2);
+    let c = 0;
+    for (; c + 4 <= nc; c += 4) {
+      const y = f32x4.mul(v128.load(pRow + (<usize>c << 2)), v128.load(pScale + (<usize>c << 2)));
+      const a = f64x2.promote_low_f32x4(y);
+      const b = f64x2.promote_low_f32x4(v128.shuffle<f32>(y, y, 2, 3, 2, 3));
+      const hit = v128.or(v128.or(f64x2.le(a, lo2), f64x2.ge(a, hi2)), v128.or(f64x2.le(b, lo2), f64x2.ge(b, hi2)));
+      if (!v128.any_true(hit)) continue;
+      for (let j = c; j < c + 4; j++) m = scaledCrossing(pRow, pScale, j, row, lo, hi, pIdx, pVal, m);
+    }
+    for (; c < nc; c++) m = scaledCrossing(pRow, pScale, c, row, lo, hi, pIdx, pVal, m);
+  }
+  return m;
+}
+
+// @ts-ignore: decorator
+@inline function scaledCrossing(pRow: usize, pScale: usize, c: i32, row: i32, lo: f64, hi: f64, pIdx: usize, pVal: usize, m: i32): i32 {
+  const y: f32 = load<f32>(pRow + (<usize>c << 2)) * load<f32>(pScale + (<usize>c << 2));
+  const v = <f64>y;
+  if (v <= lo || v >= hi) {
+    store<i32>(pIdx + (<usize>m << 2), row + c);
+    store<f32>(pVal + (<usize>m << 2), y);
+    return m + 1;
+  }
+  return m;
+}

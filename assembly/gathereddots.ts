@@ -21,7 +21,20 @@ export function gatheredShiftedDots(pX: usize, ld: i32, rows: i32, shifts: i32, 
     for (let p = 0; p < span; p++) {
       const src = pX + (<usize>((r0 + p) * ld) << 2);
       const dst = pScratch + (<usize>(p * n) << 2);
-      for (let q = 0; q < n; q++) store<f32>(dst + (<usize>q << 2), load<f32>(src + (<usize>load<i32>(pc + (<usize>q << 2)) << 2)));
+      let q = 0;
+      // Four at a time: the column indices load as one vector.
+      for (; q + 4 <= n; q += 4) {
+        const k = v128.load(pc + (<usize>q << 2));
+        const v = f32x4.replace_lane(
+          f32x4.replace_lane(
+            f32x4.replace_lane(f32x4.splat(load<f32>(src + (<usize>i32x4.extract_lane(k, 0) << 2))), 1, load<f32>(src + (<usize>i32x4.extract_lane(k, 1) << 2))),
+            2, load<f32>(src + (<usize>i32x4.extract_lane(k, 2) << 2)),
+          ),
+          3, load<f32>(src + (<usize>i32x4.extract_lane(k, 3) << 2)),
+        );
+        v128.store(dst + (<usize>q << 2), v);
+      }
+      for (; q < n; q++) store<f32>(dst + (<usize>q << 2), load<f32>(src + (<usize>load<i32>(pc + (<usize>q << 2)) << 2)));
     }
     pairedShiftedDots(pScratch, pw, rows * n, n, shifts, pOut + (<usize>(j * shifts) << 3));
   }

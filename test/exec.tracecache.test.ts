@@ -6,6 +6,8 @@ import { InMemoryRecording } from '../src/core/recordingtools.js';
 import { recordingFromSpec } from '../src/core/spec.js';
 import { cacheTraces, decideTraceCache, quantizeTraces, removeStaleTraceCaches, traceCacheGains } from '../src/exec/tracecache.js';
 import { highpassFilter } from '../src/preprocessing/filter.js';
+import { setKernels } from '../src/kernels/registry.js';
+import { selectBestKernels } from '../src/kernels/wasmnode.js';
 import { tempDir } from './helpers/paths.js';
 
 function gaussian(seed: number): () => number {
@@ -103,9 +105,16 @@ test('cacheTraces: float32 cache is exact; a filtered (lazy) recording is cached
     try {
       assert.equal(cache.dtype, 'float32');
       // The cache holds exactly what the filter gives for each 5000-sample chunk (read with the filter's margins).
-      for (const [s, a, b] of [[0, 5000, 10000], [1, 10000, 13001]]) {
-        const want = rec.getTraces({ segment: s, start: a, end: b, scaled: true });
-        assert.deepEqual(cache.recording.getTraces({ segment: s, start: a, end: b, scaled: true }), want);
+      // The workers filter with the best backend (WASM when built: float32 filter arithmetic, not the TS
+      // reference's float64), so the reference read here uses the same one.
+      const before = setKernels(selectBestKernels());
+      try {
+        for (const [s, a, b] of [[0, 5000, 10000], [1, 10000, 13001]]) {
+          const want = rec.getTraces({ segment: s, start: a, end: b, scaled: true });
+          assert.deepEqual(cache.recording.getTraces({ segment: s, start: a, end: b, scaled: true }), want);
+        }
+      } finally {
+        setKernels(before);
       }
     } finally {
       cache.dispose();

@@ -1,8 +1,8 @@
 /**
  * The WebAssembly SIMD backend against the plain-TS reference, on random inputs of awkward shapes, with the
  * host-side blocking both at its defaults and shrunk so every block boundary is crossed. Tolerances:
- * sosfilt and median are the same arithmetic / the same selection as the reference, so they must agree to
- * float32 rounding (sosfilt) or exactly (median); gemm, covariance and correlate accumulate in float32 in a
+ * median is the same selection as the reference, so it must agree exactly; sosfilt runs in float32 against
+ * the reference's float64 (bound stated in its test); gemm, covariance and correlate accumulate in float32 in a
  * different order, so they agree within a few float32 roundings of Σ|terms| (bounds stated per test).
  */
 import { test } from 'node:test';
@@ -70,7 +70,11 @@ function section(b: [number, number, number], r: number, theta: number): number[
   return [...b, 1, -2 * r * Math.cos(theta), r * r];
 }
 
-test('wasm sosfilt equals the TS reference (≤ 1e-7 of the output range) forward and backward, chained over uneven blocks', { skip }, () => {
+test('wasm sosfilt (float32) matches the float64 TS reference (≤ 1e-3 of the output range) forward and backward, chained over uneven blocks', { skip }, () => {
+  // The WASM kernel computes in float32 (4 channels per SIMD vector), the reference in float64. A pole at
+  // radius 0.995 amplifies float32 rounding about 200×: measured 1.9e-4 of the range here (outputs and
+  // delays); the real 300 Hz high-pass stays near 1e-5 (kernels.sosfilt.test.ts checks it bit for bit
+  // against a float32 filter).
   // Three sections, one with poles near the unit circle as a high-pass at a low cutoff has.
   const sos = Float64Array.from([
     ...section([0.2, -0.1, 0.05], 0.8, 0.9),
@@ -97,9 +101,9 @@ test('wasm sosfilt equals the TS reference (≤ 1e-7 of the output range) forwar
         let range = 0;
         for (const v of want) range = Math.max(range, Math.abs(v));
         for (let i = 0; i < got.length; i++) {
-          assert.ok(Math.abs(got[i] - want[i]) <= 1e-7 * range, `${label} nc=${nc} backward=${backward} [${i}]: ${got[i]} vs ${want[i]}`);
+          assert.ok(Math.abs(got[i] - want[i]) <= 1e-3 * range, `${label} nc=${nc} backward=${backward} [${i}]: ${got[i]} vs ${want[i]}`);
         }
-        for (let i = 0; i < sGot.length; i++) assert.ok(Math.abs(sGot[i] - sWant[i]) <= 1e-7 * range, `${label} state[${i}]`);
+        for (let i = 0; i < sGot.length; i++) assert.ok(Math.abs(sGot[i] - sWant[i]) <= 1e-3 * range, `${label} state[${i}]`);
       }
     }
     assert.throws(() => wasm.sosfilt(sos, new Float32Array(10), 3, new Float64Array(nsec * 6), false), /not a multiple of 3 channels/);

@@ -6,6 +6,8 @@ import { cacheTraces, TraceCacheDtype } from '../src/exec/tracecache.js';
 import { detectMotionPeaks, MotionPeaks } from '../src/motion/peaks.js';
 import { highpassFilter } from '../src/preprocessing/filter.js';
 import { estimateNoiseMad } from '../src/sortingcomponents/noise.js';
+import { setKernels } from '../src/kernels/registry.js';
+import { selectBestKernels } from '../src/kernels/wasmnode.js';
 import { tempDir } from './helpers/paths.js';
 import * as fs from 'node:fs';
 
@@ -23,6 +25,9 @@ function assertSamePeaks(got: MotionPeaks, want: MotionPeaks, what: string): voi
 }
 
 test('motion peaks found while writing the trace cache equal a separate detectMotionPeaks pass over the cache', async () => {
+  // Worker threads filter with the best backend (WASM when built: float32 filter arithmetic, not the TS
+  // reference's float64); one job runs on this thread, which must use the same one.
+  const kernelsBefore = setKernels(selectBestKernels());
   const rec = makeRecording();
   const noiseSd = estimateNoiseMad(rec, { numChunks: 4, chunkSamples: 3000, seed: 2 });
   const dir = tempDir();
@@ -53,6 +58,7 @@ test('motion peaks found while writing the trace cache equal a separate detectMo
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+    setKernels(kernelsBefore);
   }
 });
 

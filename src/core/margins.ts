@@ -5,6 +5,7 @@
  * at the recording's edge is processed exactly as the same samples are inside a whole-array pass.
  */
 import type { Recording } from './recording.js';
+import { NumericArray, allocArray } from './dtypes.js';
 
 export type MarginMode = 'reflect' | 'zeros' | 'none';
 
@@ -41,6 +42,22 @@ export function reflectIndex(i: number, n: number): number {
 }
 
 export function getTracesWithMargin(parent: Recording, req: MarginRequest): TracesWithMargin {
+  return readWithMargin(parent, req, true) as TracesWithMargin;
+}
+
+/** Raw margin-padded traces: for callers that scale the raw samples themselves (FilterRecording does so in its kernel). */
+export interface RawTracesWithMargin extends Omit<TracesWithMargin, 'traces'> {
+  /** The parent's unscaled samples in its own dtype (as getTraces with scaled: false). */
+  traces: NumericArray;
+}
+
+/** As getTracesWithMargin, without the gains: mode 'zeros' is refused, as a raw 0 is the offset, not 0 µV. */
+export function getRawTracesWithMargin(parent: Recording, req: MarginRequest): RawTracesWithMargin {
+  if (req.mode === 'zeros') throw new Error("margin mode 'zeros' pads scaled traces only: use getTracesWithMargin");
+  return readWithMargin(parent, req, false);
+}
+
+function readWithMargin(parent: Recording, req: MarginRequest, scaled: boolean): RawTracesWithMargin {
   const segment = req.segment ?? 0;
   const ns = parent.getNumSamples(segment);
   const { start, end, margin, mode } = req;
@@ -55,12 +72,12 @@ export function getTracesWithMargin(parent: Recording, req: MarginRequest): Trac
   const leftPad = a - (start - margin);
   const rightPad = end + margin - b;
   if (mode === 'none' || (leftPad === 0 && rightPad === 0)) {
-    const traces = parent.getTraces({ segment, start: a, end: b, channels, scaled: true }) as Float32Array;
+    const traces = parent.getTraces({ segment, start: a, end: b, channels, scaled });
     return { traces, numChannels: nc, leftMargin: start - a, rightMargin: b - end, leftPad: 0, rightPad: 0 };
   }
   const total = end - start + 2 * margin;
-  const traces = new Float32Array(total * nc);
   if (mode === 'zeros') {
+    const traces = new Float32Array(total * nc);
     const real = parent.getTraces({ segment, start: a, end: b, channels, scaled: true });
     traces.set(real, leftPad * nc);
     return { traces, numChannels: nc, leftMargin: margin, rightMargin: margin, leftPad, rightPad };
@@ -72,7 +89,8 @@ export function getTracesWithMargin(parent: Recording, req: MarginRequest): Trac
   let hi = b;
   for (let i = start - margin; i < a; i++) hi = Math.max(hi, reflectIndex(i, ns) + 1);
   for (let i = b; i < end + margin; i++) lo = Math.min(lo, reflectIndex(i, ns));
-  const src = parent.getTraces({ segment, start: lo, end: hi, channels, scaled: true });
+  const src = parent.getTraces({ segment, start: lo, end: hi, channels, scaled });
+  const traces = scaled ? new Float32Array(total * nc) : allocArray(parent.dtype, total * nc);
   for (let k = 0; k < total; k++) {
     const s = reflectIndex(start - margin + k, ns) - lo;
     traces.set(src.subarray(s * nc, (s + 1) * nc), k * nc);

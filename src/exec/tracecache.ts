@@ -24,6 +24,7 @@ import {
   motionChunkInterior, motionPeakSetup, motionPeaksInSteps, motionPeaksInWindow, motionStepLimits,
 } from '../motion/peaks.js';
 import { formatBytes } from '../io/bytesource.js';
+import { readTracesScratch } from '../preprocessing/filter.js';
 import type { TraceChunk } from './chunks.js';
 import { runChunks } from './executor.js';
 import { Reporter, silentReporter } from './reporter.js';
@@ -92,6 +93,8 @@ interface CacheTaskArgs {
   /** µV per stored step (the cache recording's gains; 1 for float32). */
   gains: Float64Array;
   invGain: Float64Array;
+  /** The cache file of each segment: each chunk is written by the thread that made it. */
+  files: string[];
   motion: { noiseSd: Float64Array; params: MotionPeakParams } | null;
 }
 
@@ -101,10 +104,11 @@ interface CacheTaskState {
   limits: MotionStepLimits | null;
   /** Reused µV buffer for the rows the motion peaks' localization reads. */
   scratch: { uv: Float32Array };
+  /** Reused int16 steps of a chunk (int16 caches). */
+  steps: Int16Array;
 }
 
 interface CacheChunkResult {
-  bytes: Uint8Array;
   clipped: number;
   /** Motion peaks of the chunk's interior (motionChunkInterior), when asked for and not empty. */
   motionPeaks: MotionPeaks | null;
@@ -114,34 +118,67 @@ interface CacheChunkResult {
 export function cacheTaskInit(recording: Recording, args: CacheTaskArgs): CacheTaskState {
   const motion = args.motion ? motionPeakSetup(recording, args.motion.params, args.motion.noiseSd) : null;
   const limits = motion && args.dtype === 'int16' ? motionStepLimits(motion, args.gains) : null;
-  return { motion, limits, scratch: { uv: new Float32Array(0) } };
+  return { motion, limits, scratch: { uv: new Float32Array(0) }, steps: new Int16Array(0) };
 }
 
-/** runChunks task (any thread): one chunk of preprocessed µV traces, encoded for the cache file. */
+/**
+ * runChunks task (any thread): one chunk of preprocessed µV traces, encoded and written to the cache file.
+ * Written here rather than on the main thread so that the traces and steps buffers are reused from chunk to chunk.
+ */
 export function cacheChunkTask(recording: Recording, chunk: TraceChunk, args: CacheTaskArgs, ctx: { state: CacheTaskState }): CacheChunkResult {
-  const tr = recording.getTraces({ segment: chunk.segment, start: chunk.start, end: chunk.end, scaled: true }) as Float32Array;
+  const nc = recording.numChannels;
+  const tr = readTracesScratch(recording, chunk.segment, chunk.start, chunk.end);
   let bytes: Uint8Array;
   let steps: Int16Array | null = null;
   let clipped = 0;
   if (args.dtype === 'float32') {
-    // A copy: the result's buffer is moved to the main thread, and tr may be a view of the recording's own memory.
-    bytes = new Uint8Array(tr.slice().buffer);
+    bytes = new Uint8Array(tr.buffer, tr.byteOffset, tr.byteLength);
   } else {
-    steps = new Int16Array(tr.length);
-    clipped = quantizeTraces(tr, recording.numChannels, args.invGain, steps);
-    bytes = new Uint8Array(steps.buffer);
+    if (ctx.state.steps.length < tr.length) ctx.state.steps = new Int16Array(tr.length);
+    steps = ctx.state.steps.subarray(0, tr.length);
+    clipped = quantizeTraces(tr, nc, args.invGain, steps);
+    bytes = new Uint8Array(steps.buffer, steps.byteOffset, steps.byteLength);
   }
+  writeAt(args.files[chunk.segment], bytes, chunk.start * nc * bytesPerSample(args.dtype));
   const setup = ctx.state.motion;
-  if (!setup) return { bytes, clipped, motionPeaks: null };
+  if (!setup) return { clipped, motionPeaks: null };
   const inner = motionChunkInterior(chunk.start, chunk.end, recording.getNumSamples(chunk.segment), setup.margin);
-  if (inner.from >= inner.to) return { bytes, clipped, motionPeaks: null };
+  if (inner.from >= inner.to) return { clipped, motionPeaks: null };
   // Detected on the traces as the cache returns them (int16 steps back to µV), not on tr.
   if (steps && ctx.state.limits) {
     const peaks = motionPeaksInSteps(recording, steps, args.gains, ctx.state.limits, chunk.segment, chunk.start, inner.from, inner.to, setup, ctx.state.scratch);
-    return { bytes, clipped, motionPeaks: peaks };
+    return { clipped, motionPeaks: peaks };
   }
-  const uv = cachedRows(bytes, args, recording.numChannels, 0, chunk.end - chunk.start);
-  return { bytes, clipped, motionPeaks: motionPeaksInWindow(recording, uv, chunk.segment, chunk.start, inner.from, inner.to, setup) };
+  const uv = cachedRows(bytes, args, nc, 0, chunk.end - chunk.start);
+  return { clipped, motionPeaks: motionPeaksInWindow(recording, uv, chunk.segment, chunk.start, inner.from, inner.to, setup) };
+}
+
+function bytesPerSample(dtype: TraceCacheDtype): number {
+  return dtype === 'int16' ? 2 : 4;
+}
+
+/** Writes `bytes` at byte `position` of an existing file (opened for this write only: threads share no descriptors). */
+function writeAt(file: string, bytes: Uint8Array, position: number): void {
+  const fd = fs.openSync(file, 'r+');
+  try {
+    let done = 0;
+    while (done < bytes.byteLength) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done, position + done);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Rows [from, to) of a segment's cache file in µV, computed as the cache recording's scaled reads compute them. */
+function readCachedRows(fd: number, args: Pick<CacheTaskArgs, 'dtype' | 'gains'>, nc: number, from: number, to: number): Float32Array {
+  const frameBytes = nc * bytesPerSample(args.dtype);
+  const bytes = new Uint8Array((to - from) * frameBytes);
+  let done = 0;
+  while (done < bytes.byteLength) {
+    const n = fs.readSync(fd, bytes, done, bytes.byteLength - done, from * frameBytes + done);
+    if (n === 0) throw new Error(`trace cache: rows [${from}, ${to}) are missing from the cache file: was it truncated while the sort ran?`);
+    done += n;
+  }
+  return cachedRows(bytes, args, nc, 0, to - from);
 }
 
 /** Rows [from, to) of an encoded chunk in µV, computed as the cache recording's scaled reads compute them. */
@@ -196,14 +233,15 @@ export async function cacheTraces(rec: Recording, opts: TraceCacheOptions): Prom
   let chunks = 0;
   let motionPeaks: MotionPeaks | null = null;
   try {
-    for (const f of files) fds.push(fs.openSync(f, 'wx'));
-    const frameBytes = nc * (dtype === 'int16' ? 2 : 4);
+    // Created here (the chunk tasks write into them); read back for the motion peaks at chunk boundaries.
+    for (const f of files) fds.push(fs.openSync(f, 'wx+'));
     reporter.log('info', `caching preprocessed traces (${formatBytes(need)} bytes, ${dtype}) in ${dir}${opts.motionPeaks ? ', with the motion peaks' : ''}`);
     const mp = opts.motionPeaks;
     const args: CacheTaskArgs = {
       dtype,
       gains,
       invGain: gains.map((g) => 1 / g),
+      files,
       motion: mp ? { noiseSd: Float64Array.from(mp.noiseSd), params: mp.params ?? {} } : null,
     };
     const stitcher = args.motion ? new MotionPeakStitcher(rec, motionPeakSetup(rec, args.motion.params, args.motion.noiseSd)) : null;
@@ -216,11 +254,8 @@ export async function cacheTraces(rec: Recording, opts: TraceCacheOptions): Prom
       signal: opts.signal,
       task: { module: import.meta.url, exportName: 'cacheChunkTask', init: 'cacheTaskInit', args },
       onResult: (chunk, r) => {
-        let done = 0;
-        const at = chunk.start * frameBytes;
-        while (done < r.bytes.byteLength) done += fs.writeSync(fds[chunk.segment], r.bytes, done, r.bytes.byteLength - done, at + done);
         clipped += r.clipped;
-        stitcher?.push(chunk, (a, b) => cachedRows(r.bytes, args, nc, a - chunk.start, b - chunk.start), r.motionPeaks);
+        stitcher?.push(chunk, (a, b) => readCachedRows(fds[chunk.segment], args, nc, a, b), r.motionPeaks);
       },
     });
     motionPeaks = stitcher?.finish() ?? null;

@@ -129,14 +129,52 @@ export class BinaryRecording extends Recording {
     for (const s of this.sources) s.close();
   }
 
+  /** The buffer readRawScratch reuses (grown, never shrunk). */
+  private rawScratch = new Uint8Array(0);
+
+  /**
+   * As getTraces({ segment, start, end, scaled: false }) for all channels, in a buffer this recording reuses
+   * (valid until its next call; each worker thread has its own recording), or null when the file holds other
+   * channels too (then use getTraces). Saves a fresh array per chunk on long recordings.
+   */
+  readRawScratch(segment: number, start: number, end: number): NumericArray | null {
+    this.checkSegment(segment);
+    const ns = this.getNumSamples(segment);
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > ns || start > end) {
+      throw new Error(`readRawScratch: frames [${start}, ${end}) are outside segment ${segment} (0..${ns})`);
+    }
+    const nf = this.numChannelsInFile;
+    if (this.numChannels !== nf || this.fileChannels.some((c, j) => c !== j)) return null;
+    const src = this.sources[segment];
+    if (!src.readInto) return null;
+    const length = (end - start) * nf * DTYPE_BYTES[this.dtype];
+    if (this.rawScratch.length < length) this.rawScratch = new Uint8Array(length);
+    return this.decode(segment, start, src.readInto(this.fileOffset(start), this.rawScratch.subarray(0, length)));
+  }
+
+  private fileOffset(sample: number): number {
+    return this.byteOffset + sample * this.numChannelsInFile * DTYPE_BYTES[this.dtype];
+  }
+
+  /** File bytes of rows from `start` as samples: byte order fixed in place, float data checked finite. */
+  private decode(segment: number, start: number, bytes: Uint8Array): NumericArray {
+    const item = DTYPE_BYTES[this.dtype];
+    if (this.bigEndian && item > 1) swapBytes(bytes, item);
+    const all = viewAs(this.dtype, bytes);
+    if (isFloatDType(this.dtype)) checkFinite(all, this.sources[segment].name, start, this.numChannelsInFile);
+    return all;
+  }
+
   protected readRaw(segment: number, start: number, end: number, channels: Int32Array): NumericArray {
     const item = DTYPE_BYTES[this.dtype];
     const nf = this.numChannelsInFile;
     const src = this.sources[segment];
-    const bytes = src.read(this.byteOffset + start * nf * item, (end - start) * nf * item);
-    if (this.bigEndian && item > 1) swapBytes(bytes, item);
-    const all = viewAs(this.dtype, bytes);
-    if (isFloatDType(this.dtype)) checkFinite(all, src.name, start, nf);
+    const length = (end - start) * nf * item;
+    const swapped = this.bigEndian && item > 1;
+    // decode swaps big-endian bytes in place: never in a memory source's own bytes (its read() is a view of them).
+    const bytes = !swapped ? src.read(this.fileOffset(start), length)
+      : src.readInto ? src.readInto(this.fileOffset(start), new Uint8Array(length)) : src.read(this.fileOffset(start), length).slice();
+    const all = this.decode(segment, start, bytes);
     const nc = channels.length;
     const cols = channels.map((c) => this.fileChannels[c]);
     let identity = nc === nf;

@@ -9,6 +9,8 @@ export interface ByteSource {
   readonly size: number;
   /** Reads exactly `length` bytes at `offset` (throws naming the file when they are not there). */
   read(offset: number, length: number): Uint8Array;
+  /** Reads exactly `target.length` bytes at `offset` into target (no new array: for readers that reuse a buffer). */
+  readInto?(offset: number, target: Uint8Array): Uint8Array;
   close(): void;
 }
 
@@ -30,11 +32,15 @@ export class FileByteSource implements ByteSource {
   }
 
   read(offset: number, length: number): Uint8Array {
+    return this.readInto(offset, new Uint8Array(length));
+  }
+
+  readInto(offset: number, out: Uint8Array): Uint8Array {
+    const length = out.length;
     if (this.fd === null) throw new Error(`${this.name}: read after close`);
     if (offset < 0 || offset + length > this.size) {
       throw new Error(`${this.name}: read of ${length} bytes at offset ${offset} runs past the end of the file (${this.size} bytes); the file may be truncated`);
     }
-    const out = new Uint8Array(length);
     let done = 0;
     while (done < length) {
       const n = fs.readSync(this.fd, out, done, length - done, offset + done);
@@ -63,6 +69,10 @@ export class MemoryByteSource implements ByteSource {
       throw new Error(`${this.name}: read of ${length} bytes at offset ${offset} runs past the end (${this.size} bytes)`);
     }
     return this.bytes.subarray(offset, offset + length);
+  }
+  readInto(offset: number, target: Uint8Array): Uint8Array {
+    target.set(this.read(offset, target.length));
+    return target;
   }
   close(): void {}
 }

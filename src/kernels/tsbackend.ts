@@ -1,8 +1,9 @@
 /** The plain-TypeScript reference backend: correct everywhere, the baseline for faster backends. */
 import type { Kernels } from './types.js';
-import { thresholdCrossingsTS } from './crossings.js';
+import { correlationCrossingsTS, thresholdCrossingsTS } from './crossings.js';
 import { normalizeInt16TS } from './normalize.js';
 import { sosfiltTS } from './sosfilt.js';
+import { sosfiltfiltTS } from './sosfiltfilt.js';
 import { gemmTS } from './gemm.js';
 import { clippedMedianAcrossChannelsTS, medianAcrossChannelsTS } from './median.js';
 import { accumulateCovarianceTS } from './covariance.js';
@@ -10,12 +11,16 @@ import { correlateChannelsTS } from './correlate.js';
 import { dequantizeInt16TS, quantizeInt16TS, scaleChannelsTS } from './quantize.js';
 import { shiftedDotsTS } from './shifteddots.js';
 import { gatheredShiftedDotsTS } from './gathereddots.js';
-import { columnMediansTS } from './columnmedian.js';
+import { columnMediansTS, columnMiddleInt16TS } from './columnmedian.js';
 import { stepCrossingsTS } from './stepcrossings.js';
+import { jacobiSweepsTS } from './jacobi.js';
+import { medianAbsoluteDeviationTS } from './mad.js';
+import { int16MadStepsTS } from './int16mad.js';
 
 export const tsKernels: Kernels = {
   name: 'ts',
   sosfilt: sosfiltTS,
+  sosfiltfilt: sosfiltfiltTS,
   gemm: gemmTS,
   medianAcrossChannels: medianAcrossChannelsTS,
   clippedMedianAcrossChannels: clippedMedianAcrossChannelsTS,
@@ -27,7 +32,12 @@ export const tsKernels: Kernels = {
   dequantizeInt16: dequantizeInt16TS,
   scaleChannels: scaleChannelsTS,
   columnMedians: columnMediansTS,
+  columnMiddleInt16: columnMiddleInt16TS,
   thresholdCrossings: thresholdCrossingsTS,
+  correlationCrossings: correlationCrossingsTS,
   normalizeInt16: normalizeInt16TS,
   stepCrossings: stepCrossingsTS,
+  jacobiSweeps: jacobiSweepsTS,
+  medianAbsoluteDeviation: medianAbsoluteDeviationTS,
+  int16MadSteps: int16MadStepsTS,
 };

@@ -13,8 +13,20 @@ export interface Kernels {
    * state: numSections × 2 × numChannels (section s, delay d, channel c at (s*2 + d)*numChannels + c);
    * read as the initial conditions and updated to the final ones, so consecutive blocks can be chained.
    * backward: run from the last sample to the first (the second pass of a zero-phase filter).
+   * Precision: the TS reference computes in float64; WASM in float32 (about 1e-5 of the output range for a
+   * 300 Hz high-pass at 30 kHz), the same for any channel count and block split.
    */
   sosfilt(sos: Float64Array, x: Float32Array, numChannels: number, state: Float64Array, backward: boolean): void;
+
+  /**
+   * A whole filter read (kernels/sosfiltfilt.ts): x (float32 µV, or int16 steps with µV = fround(step · gain[c]))
+   * filtered forward and, when zeroPhase, backward, each pass from zi (steady-state delays for a unit input,
+   * numSections × 2) times the first row it meets; out receives rows [fromRow, fromRow + out.length / numChannels).
+   * x is not modified. The same numbers as dequantizeInt16 and two sosfilt calls.
+   */
+  sosfiltfilt(
+    sos: Float64Array, zi: Float64Array, x: Float32Array | Int16Array, numChannels: number, gain: Float64Array | null, zeroPhase: boolean, out: Float32Array, fromRow: number,
+  ): void;
 
   /**
    * C = alpha · op(A) · op(B) + beta · C, row-major float32; op(X) = Xᵀ when trans is true.
@@ -91,10 +103,23 @@ export interface Kernels {
   columnMedians(x: Float32Array, rows: number, cols: number, out: Float64Array): void;
 
   /**
+   * lo[j], hi[j] = the values of rank (rows − 1) >> 1 and rows >> 1 of column j of x (row-major rows × cols
+   * int16, rows ≥ 1): the two middle values, equal for an odd count (medians of int16 snippets).
+   */
+  columnMiddleInt16(x: Int16Array, rows: number, cols: number, lo: Int32Array, hi: Int32Array): void;
+
+  /**
    * Ascending indices i of x with x[i] ≤ lo or x[i] ≥ hi, compared in float64; a NaN bound matches nothing
    * (peak detection's threshold scan).
    */
   thresholdCrossings(x: Float32Array, lo: number, hi: number): Int32Array;
+
+  /**
+   * The matched filter's threshold scan without its full output: y = correlateChannels(x, one filter) ·
+   * scale[c] (float32, as scaleChannels), and the ascending flat indices t · numChannels + c of the y ≤ lo
+   * or ≥ hi (thresholdCrossings' rule) with their y. Every backend gives what its own three kernels give.
+   */
+  correlationCrossings(x: Float32Array, numChannels: number, filter: Float32Array, scale: Float32Array, lo: number, hi: number): CorrelationCrossings;
 
   /** out = fround(fround(q · gain[c]) · scale[c]): dequantizeInt16 then scaleChannels in one pass. out must not be q. */
   normalizeInt16(q: Int16Array, numChannels: number, gain: Float64Array, scale: Float32Array, out: Float32Array): void;
@@ -104,4 +129,43 @@ export interface Kernels {
    * c = i mod numChannels (the motion peaks' threshold scan on the trace cache's steps).
    */
   stepCrossings(steps: Int16Array, numChannels: number, below: Int32Array, above: Int32Array): Int32Array;
+
+  /**
+   * Cyclic Jacobi sweeps of the symmetric eigensolver, in place: up to maxSweeps sweeps of rotations over
+   * m (n × n float64, row-major, symmetric), each also applied to the rows of vt, stopping once the
+   * off-diagonal sum of squares is ≤ 1e-30 × the diagonal's. Every backend gives the TS reference's bits
+   * (kernels/jacobi.ts); clustering runs one 48 × 48 decomposition per proposed split.
+   */
+  jacobiSweeps(m: Float64Array, vt: Float64Array, n: number, maxSweeps: number): void;
+
+  /**
+   * The median (index n >> 1 of the sorted values) of |a[i] − median(a)|, exactly; 0 when a is empty; with
+   * NaN, the medians a typed-array sort gives (NaN last). a is scratch, reordered and overwritten. Every
+   * backend gives the TS reference's bits (kernels/mad.ts): the noise levels' MADs.
+   */
+  medianAbsoluteDeviation(a: Float64Array): number;
+
+  /**
+   * out[c] = the median absolute deviation in steps of channel c over the first numSamples rows of a
+   * time-major int16 block (medians at index n >> 1, exactly), or -1 where the median or the MAD lies
+   * beyond ±4096 steps (the caller selects those from a copy); 0 when numSamples = 0. Noise levels on
+   * the int16 trace cache; kernels/int16mad.ts is the reference.
+   */
+  int16MadSteps(raw: Int16Array, numSamples: number, numChannels: number, out: Float64Array): void;
+
+  /**
+   * Optional: a float32 buffer of `length` values in the kernels' own memory (the WASM module's), which the
+   * kernels read and write in place instead of copying it in and out (template matching keeps its residual
+   * window there). Each `slot` is one buffer, reused by the next call for that slot (whose contents are then
+   * undefined). The view stays valid while kernel calls need less than 16 MiB of scratch; growing memory
+   * beyond that detaches it (length 0), so check before reusing it after large calls. Backends without
+   * separate memory leave this out: callers then use ordinary arrays.
+   */
+  residentFloat32?(slot: number, length: number): Float32Array;
+}
+
+/** Crossings of a scaled correlation (Kernels.correlationCrossings): flat indices and values, ascending. */
+export interface CorrelationCrossings {
+  index: Int32Array;
+  value: Float32Array;
 }

@@ -5,17 +5,21 @@
  * the copies hit cache. Methods the module does not implement fall through to the TS reference.
  * No Node APIs here: wasmnode.ts reads the file; a browser build passes fetched bytes or a compiled module.
  */
-import type { Kernels } from './types.js';
+import type { CorrelationCrossings, Kernels } from './types.js';
 import { tsKernels } from './tsbackend.js';
 import { WasmArena } from './wasmarena.js';
 import { checkGemmShapes } from './gemm.js';
 import { checkShiftedDots } from './shifteddots.js';
 import { checkGatheredShiftedDots } from './gathereddots.js';
 import { checkQuantize } from './quantize.js';
-import { checkCrossingBounds } from './crossings.js';
+import { checkSosfiltfilt, steadyStateAtRow } from './sosfiltfilt.js';
+import { checkCorrelationCrossings, checkCrossingBounds } from './crossings.js';
 import { checkNormalizeInt16 } from './normalize.js';
 import { checkStepCrossings } from './stepcrossings.js';
-import { COLUMN_MEDIAN_BLOCK, checkColumnMedians } from './columnmedian.js';
+import { checkJacobiSweeps } from './jacobi.js';
+import { MAD_RADIX_BITS, medianAbsoluteDeviationTS } from './mad.js';
+import { checkInt16MadSteps } from './int16mad.js';
+import { COLUMN_MEDIAN_BLOCK, checkColumnMedians, checkColumnMiddleInt16 } from './columnmedian.js';
 import { instantiateKernels, type KernelExports, type WasmModuleLike } from './wasmmodule.js';
 
 /** Input rows per covariance block: a multiple of the kernel's float32 block (1024 rows), as in the reference. */
@@ -53,10 +57,13 @@ export function createWasmKernels(source: Uint8Array | WasmModuleLike, what = 'k
     nb: opts.gemmNb ?? 1024,
     budget: opts.gemmBudgetFloats ?? 4 << 20,
   };
+  const resident = residentSlots(arena);
   return {
     ...tsKernels,
     name: 'wasm',
+    residentFloat32: (slot, length) => resident(slot, length),
     sosfilt: (sos, x, nc, state, backward) => sosfiltWasm(ex, arena, b, sos, x, nc, state, backward),
+    sosfiltfilt: (sos, zi, x, nc, gain, zeroPhase, out, fromRow) => sosfiltfiltWasm(ex, arena, b, sos, zi, x, nc, gain, zeroPhase, out, fromRow),
     gemm: (tA, tB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc) => gemmWasm(ex, arena, b, tA, tB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc),
     medianAcrossChannels: (x, nc, subset, out, outStride, outOffset) => medianWasm(ex, arena, b, x, nc, subset, out, outStride, outOffset),
     clippedMedianAcrossChannels: ex.clippedMedianAcrossChannels
@@ -79,9 +86,14 @@ export function createWasmKernels(source: Uint8Array | WasmModuleLike, what = 'k
       ? (x, nc, scale, out) => void (checkQuantize(x, nc, scale, out, 'scaleChannels'), streamPerChannel(arena, b, x, nc, scale, out, (pIn, r, pF, pOut) => ex.scaleChannels!(pIn, r, nc, pF, pOut)))
       : tsKernels.scaleChannels,
     thresholdCrossings: ex.thresholdCrossings ? (x, lo, hi) => thresholdCrossingsWasm(ex, arena, b, x, lo, hi) : tsKernels.thresholdCrossings,
+    correlationCrossings: ex.scaledCrossings ? (x, nc, filter, scale, lo, hi) => correlationCrossingsWasm(ex, arena, b, x, nc, filter, scale, lo, hi) : tsKernels.correlationCrossings,
     normalizeInt16: ex.normalizeInt16 ? (q, nc, gain, scale, out) => normalizeInt16Wasm(ex, arena, b, q, nc, gain, scale, out) : tsKernels.normalizeInt16,
     columnMedians: ex.columnMedians ? (x, rows, cols, out) => columnMediansWasm(ex, arena, x, rows, cols, out) : tsKernels.columnMedians,
+    columnMiddleInt16: ex.columnMiddleInt16 ? (x, rows, cols, lo, hi) => columnMiddleInt16Wasm(ex, arena, x, rows, cols, lo, hi) : tsKernels.columnMiddleInt16,
     stepCrossings: ex.stepCrossings ? (q, nc, below, above) => stepCrossingsWasm(ex, arena, b, q, nc, below, above) : tsKernels.stepCrossings,
+    jacobiSweeps: ex.jacobiSweeps ? (m, vt, n, sweeps) => jacobiSweepsWasm(ex, arena, m, vt, n, sweeps) : tsKernels.jacobiSweeps,
+    medianAbsoluteDeviation: ex.medianAbsoluteDeviation ? (a) => madWasm(ex, arena, a) : tsKernels.medianAbsoluteDeviation,
+    int16MadSteps: ex.int16MadCount ? (raw, ns, nc, out) => int16MadStepsWasm(ex, arena, b, raw, ns, nc, out) : tsKernels.int16MadSteps,
   };
 }
 
@@ -323,10 +335,15 @@ function gatheredShiftedDotsWasm(
   }
   const c0 = colStart[0];
   const nCols = colStart[count] - c0;
-  const [pOut, pItems, pCols, pW, pScratch, pX] = arena.layout(count * shifts * 8, count * 16, nCols * 4, wTotal * 4, (rows + shifts - 1) * widest * 4, lastRow * ld * 4);
+  // Arguments already in the module's memory (resident buffers) are read where they are.
+  const xAt = inModule(arena, x);
+  let wIn = true;
+  for (let j = 0; j < count && wIn; j++) wIn = inModule(arena, w[j]) >= 0;
+  const [pOut, pItems, pCols, pW, pScratch, pXCopy] = arena.layout(count * shifts * 8, count * 16, nCols * 4, wIn ? 0 : wTotal * 4, (rows + shifts - 1) * widest * 4, xAt >= 0 ? 0 : lastRow * ld * 4);
   const f32 = arena.f32;
   const i32 = arena.i32;
-  f32.set(x.subarray(0, lastRow * ld), pX / 4);
+  const pX = xAt >= 0 ? xAt : pXCopy;
+  if (xAt < 0) f32.set(x.subarray(0, lastRow * ld), pX / 4);
   i32.set(cols.subarray(c0, c0 + nCols), pCols / 4);
   let wAt = 0;
   for (let j = 0; j < count; j++) {
@@ -335,11 +352,16 @@ function gatheredShiftedDotsWasm(
     i32[it] = rowStart[j];
     i32[it + 1] = colStart[j] - c0;
     i32[it + 2] = n;
-    i32[it + 3] = wAt;
-    f32.set(w[j].subarray(0, rows * n), pW / 4 + wAt);
-    wAt += rows * n;
+    if (wIn) {
+      i32[it + 3] = w[j].byteOffset / 4;
+    } else {
+      i32[it + 3] = wAt;
+      f32.set(w[j].subarray(0, rows * n), pW / 4 + wAt);
+      wAt += rows * n;
+    }
   }
-  ex.gatheredShiftedDots!(pX, ld, rows, shifts, count, pItems, pCols, pW, pScratch, pOut);
+  // Resident templates are addressed from the start of memory.
+  ex.gatheredShiftedDots!(pX, ld, rows, shifts, count, pItems, pCols, wIn ? 0 : pW, pScratch, pOut);
   out.set(arena.f64.subarray(pOut / 8, pOut / 8 + count * shifts));
 }
 
@@ -357,17 +379,30 @@ function columnMediansWasm(ex: KernelExports, arena: WasmArena, x: Float32Array,
   out.set(arena.f64.subarray(pOut / 8, pOut / 8 + cols));
 }
 
+/** Like columnMediansWasm: the unit's whole int16 block goes in at once. */
+function columnMiddleInt16Wasm(ex: KernelExports, arena: WasmArena, x: Int16Array, rows: number, cols: number, lo: Int32Array, hi: Int32Array): void {
+  checkColumnMiddleInt16(x, rows, cols, lo, hi);
+  if (cols === 0) return;
+  const [pLo, pHi, pBuf, pX] = arena.layout(cols * 4, cols * 4, COLUMN_MEDIAN_BLOCK * rows * 4, rows * cols * 2);
+  new Int16Array(arena.f32.buffer, pX, rows * cols).set(x.subarray(0, rows * cols));
+  ex.columnMiddleInt16!(pX, rows, cols, pLo, pHi, pBuf);
+  lo.set(arena.i32.subarray(pLo / 4, pLo / 4 + cols));
+  hi.set(arena.i32.subarray(pHi / 4, pHi / 4 + cols));
+}
+
 /** Streams x through the arena in blocks (4 × the stream block), collecting the crossings' indices. */
 function thresholdCrossingsWasm(ex: KernelExports, arena: WasmArena, b: Blocking, x: Float32Array, lo: number, hi: number): Int32Array {
   checkCrossingBounds(lo, hi);
   const block = Math.max(4, Math.floor(b.stream / 4) * 4);
-  const [pX, pOut] = arena.layout(Math.min(x.length, block) * 4, Math.min(x.length, block) * 4);
+  // A resident x (residentFloat32) is scanned where it is, without the copy in.
+  const xAt = inModule(arena, x);
+  const [pX, pOut] = arena.layout(xAt >= 0 ? 0 : Math.min(x.length, block) * 4, Math.min(x.length, block) * 4);
   let found = new Int32Array(1024);
   let m = 0;
   for (let s = 0; s < x.length; s += block) {
     const n = Math.min(block, x.length - s);
-    arena.f32.set(x.subarray(s, s + n), pX / 4);
-    const k = ex.thresholdCrossings!(pX, n, lo, hi, pOut);
+    if (xAt < 0) arena.f32.set(x.subarray(s, s + n), pX / 4);
+    const k = ex.thresholdCrossings!(xAt >= 0 ? xAt + s * 4 : pX, n, lo, hi, pOut);
     if (m + k > found.length) {
       const grown = new Int32Array(Math.max(2 * found.length, m + k));
       grown.set(found.subarray(0, m));
@@ -378,6 +413,104 @@ function thresholdCrossingsWasm(ex: KernelExports, arena: WasmArena, b: Blocking
     m += k;
   }
   return found.slice(0, m);
+}
+
+/**
+ * correlateChannels' kernel then scaledCrossings on each block of output rows while it is in cache: the
+ * correlation is neither copied out nor scaled in full, only its crossings leave the module.
+ */
+function correlationCrossingsWasm(ex: KernelExports, arena: WasmArena, b: Blocking, x: Float32Array, nc: number, filter: Float32Array, scale: Float32Array, lo: number, hi: number): CorrelationCrossings {
+  const nOut = checkCorrelationCrossings(x, nc, filter, scale, lo, hi);
+  const taps = filter.length;
+  let index = new Int32Array(nOut > 0 ? 1024 : 0);
+  let value = new Float32Array(index.length);
+  if (nOut === 0) return { index, value };
+  // Output rows per block: the block's input rows and its output, index and value rows fit the block budget.
+  const rows = Math.min(nOut, Math.max(1, Math.floor((rowsPerBlock(nc, 4 * b.stream) - (taps - 1)) / 4)));
+  const prune = ex.prunedCrossings ? prunedLimits(filter, scale.subarray(0, nc), lo, hi) : null;
+  const nSel = prune ? prune.taps.length : 0;
+  // A resident x (residentFloat32) is read where it is, without the copy in (its offset is taken before the layout).
+  const xAt = inModule(arena, x);
+  const [pW, pScale, pOut, pIdx, pVal, pSel, pSelW, pLim, pE, pT, pX] = arena.layout(
+    taps * 4, nc * 4, prune ? 0 : rows * nc * 4, rows * nc * 4, rows * nc * 4,
+    nSel * 4, nSel * 4, prune ? nc * 4 : 0, prune ? PRUNE_TILE_ROWS * nc * 4 : 0, prune ? nc * 4 : 0, xAt >= 0 ? 0 : (rows + taps - 1) * nc * 4,
+  );
+  const heap = arena.f32;
+  heap.set(filter, pW / 4);
+  heap.set(scale.subarray(0, nc), pScale / 4);
+  if (prune) {
+    arena.i32.set(prune.taps, pSel / 4);
+    arena.f32.set(prune.weights, pSelW / 4);
+    arena.f32.set(prune.limits, pLim / 4);
+  }
+  let m = 0;
+  for (let t0 = 0; t0 < nOut; t0 += rows) {
+    const r = Math.min(rows, nOut - t0);
+    const pBlock = xAt >= 0 ? xAt + t0 * nc * 4 : pX;
+    if (xAt < 0) heap.set(x.subarray(t0 * nc, (t0 + r + taps - 1) * nc), pX / 4);
+    let k: number;
+    if (prune) {
+      k = ex.prunedCrossings!(pBlock, r + taps - 1, nc, pW, taps, pScale, lo, hi, pSel, pSelW, prune.taps.length, prune.restNorm, pLim, PRUNE_ENERGY_SLACK, pE, pT, pIdx, pVal);
+      if (k < 0) throw new Error(`correlationCrossings: the pruned kernel takes ${PRUNE_PARTIAL_TAPS} partial-sum taps, got ${prune.taps.length}: kernels.wasm is out of date, rebuild it`);
+    } else {
+      ex.correlateChannels(pBlock, r + taps - 1, nc, pW, 1, taps, pOut);
+      k = ex.scaledCrossings!(pOut, r, nc, pScale, lo, hi, pIdx, pVal);
+    }
+    if (m + k > index.length) {
+      const size = Math.max(2 * index.length, m + k);
+      const grownIndex = new Int32Array(size);
+      const grownValue = new Float32Array(size);
+      grownIndex.set(index.subarray(0, m));
+      grownValue.set(value.subarray(0, m));
+      index = grownIndex;
+      value = grownValue;
+    }
+    const idx = arena.i32.subarray(pIdx / 4, pIdx / 4 + k);
+    const offset = t0 * nc;
+    for (let j = 0; j < k; j++) index[m + j] = idx[j] + offset;
+    value.set(heap.subarray(pVal / 4, pVal / 4 + k), m);
+    m += k;
+  }
+  return { index: index.slice(0, m), value: value.slice(0, m) };
+}
+
+/** Output rows per tile of assembly/prunedcrossings.ts (its energy scratch holds this many rows). */
+const PRUNE_TILE_ROWS = 32;
+/** Taps in the pruning bound's partial sum: the largest ones carry most of a spike-shaped filter's norm. */
+const PRUNE_PARTIAL_TAPS = 8;
+/**
+ * Allowance (relative to the tile's sum of squares) for the rounding of the sliding window energies: at most
+ * (2 · taps + 3 · tile rows) float32 roundings of values no larger than that sum, < 2⁻¹⁶ for 160 taps.
+ */
+const PRUNE_ENERGY_SLACK = 2 ** -15;
+/** Longer filters (over 6.7 ms at 30 kHz) are not pruned: the slack would no longer cover 2 · taps + 3 · tile rows roundings. */
+const PRUNE_MAX_TAPS = 160;
+
+/**
+ * The pruned kernel's constants. Skipping a row is sound when its bound |p| + restNorm · √E is below
+ * thr / |scale[c]| (thr the nearer threshold) after every rounding: restNorm adds to ‖other taps‖₂ the float32
+ * sums' error (γ₃₁ ≤ 2e-6 of ‖w‖₂, partial sum included) and the limits keep 1e-5 below the threshold (the
+ * float32 bound's own roundings are ~4e-7 of it). Null when a bound is not a symmetric-sign threshold.
+ */
+function prunedLimits(filter: Float32Array, scale: Float32Array, lo: number, hi: number): { taps: Int32Array; weights: Float32Array; restNorm: number; limits: Float32Array } | null {
+  const useLo = !Number.isNaN(lo);
+  const useHi = !Number.isNaN(hi);
+  if ((useLo && !(lo < 0)) || (useHi && !(hi > 0)) || (!useLo && !useHi)) return null;
+  const thr = Math.min(useLo ? -lo : Infinity, useHi ? hi : Infinity);
+  const order = Array.from(filter.keys()).sort((a, b) => Math.abs(filter[b]) - Math.abs(filter[a]) || a - b);
+  if (filter.length < PRUNE_PARTIAL_TAPS || filter.length > PRUNE_MAX_TAPS) return null;
+  const taps = Int32Array.from(order.slice(0, PRUNE_PARTIAL_TAPS)).sort();
+  let norm2 = 0;
+  let rest2 = 0;
+  for (let j = 0; j < filter.length; j++) {
+    norm2 += filter[j] * filter[j];
+    if (!taps.includes(j)) rest2 += filter[j] * filter[j];
+  }
+  if (!Number.isFinite(norm2)) return null;
+  const restNorm = Math.fround((Math.sqrt(rest2) + 4e-6 * Math.sqrt(norm2)) * (1 + 1e-6));
+  // fround rounds to nearest: 2e-5 below keeps the limit under thr · (1 − 1e-5) / |scale|.
+  const limits = Float32Array.from(scale, (s) => (s === 0 ? Infinity : Math.fround((thr / Math.abs(s)) * (1 - 2e-5))));
+  return { taps, weights: Float32Array.from(taps, (j) => filter[j]), restNorm, limits };
 }
 
 /** Rows streamed through the arena in blocks, both factor arrays copied in once. */
@@ -392,11 +525,13 @@ function normalizeInt16Wasm(ex: KernelExports, arena: WasmArena, b: Blocking, q:
   new Float32Array(buf, pScale, nc).set(scale.subarray(0, nc));
   const inView = new Int16Array(buf, pIn, rows * nc);
   const outView = new Float32Array(buf, pOut, rows * nc);
+  // A resident `out` is written in place.
+  const outAt = inModule(arena, out);
   for (let t0 = 0; t0 < nt; t0 += rows) {
     const r = Math.min(rows, nt - t0);
     inView.set(q.subarray(t0 * nc, (t0 + r) * nc));
-    ex.normalizeInt16!(pIn, r, nc, pGain, pScale, pOut);
-    out.set(outView.subarray(0, r * nc), t0 * nc);
+    ex.normalizeInt16!(pIn, r, nc, pGain, pScale, outAt >= 0 ? outAt + t0 * nc * 4 : pOut);
+    if (outAt < 0) out.set(outView.subarray(0, r * nc), t0 * nc);
   }
 }
 
@@ -463,4 +598,128 @@ function streamPerChannel(
     out.set(outView.subarray(0, r * nc), t0 * nc);
   }
   return total;
+}
+
+/** Both matrices in, the sweeps, both out: a 48 × 48 pair is 37 KB, copied in microseconds. */
+function jacobiSweepsWasm(ex: KernelExports, arena: WasmArena, m: Float64Array, vt: Float64Array, n: number, maxSweeps: number): void {
+  checkJacobiSweeps(m, vt, n, maxSweeps);
+  const nn = n * n;
+  if (nn === 0 || maxSweeps === 0) return;
+  const [pM, pVt] = arena.layout(nn * 8, nn * 8);
+  arena.f64.set(m.subarray(0, nn), pM / 8);
+  arena.f64.set(vt.subarray(0, nn), pVt / 8);
+  ex.jacobiSweeps!(pM, pVt, n, maxSweeps);
+  m.set(arena.f64.subarray(pM / 8, pM / 8 + nn));
+  vt.set(arena.f64.subarray(pVt / 8, pVt / 8 + nn));
+}
+
+/** Blocks up to this many stream blocks (float32 copy plus int16 input; 512 MiB by default) are filtered whole in the module's memory. */
+const WHOLE_FILTER_BLOCKS = 512;
+
+/**
+ * The block goes into the module's memory once (int16 steps converted there), both passes run on it in
+ * place, and only the wanted rows come back: two copies of the block instead of six, into memory the arena
+ * reuses from call to call. Larger blocks run the streamed kernels one after another (the same results).
+ */
+function sosfiltfiltWasm(
+  ex: KernelExports, arena: WasmArena, b: Blocking, sos: Float64Array, zi: Float64Array, x: Float32Array | Int16Array, nc: number,
+  gain: Float64Array | null, zeroPhase: boolean, out: Float32Array, fromRow: number,
+): void {
+  const nt = checkSosfiltfilt(sos, zi, x, nc, gain, out, fromRow);
+  const nsec = sos.length / 6;
+  const n = x.length;
+  const int16 = x instanceof Int16Array;
+  if (nt === 0 || nsec === 0 || n * (int16 ? 6 : 4) > WHOLE_FILTER_BLOCKS * b.stream || (int16 && !ex.dequantizeInt16)) {
+    let w: Float32Array;
+    if (x instanceof Int16Array) {
+      w = new Float32Array(n);
+      if (n > 0) (ex.dequantizeInt16 ? streamPerChannel(arena, b, x, nc, gain!, w, (pIn, r, pF, pOut) => ex.dequantizeInt16!(pIn, r, nc, pF, pOut)) : tsKernels.dequantizeInt16(x, nc, gain!, w));
+    } else {
+      w = x.slice();
+    }
+    if (nt > 0) {
+      sosfiltWasm(ex, arena, b, sos, w, nc, steadyStateAtRow(zi, w, nc, 0), false);
+      if (zeroPhase) sosfiltWasm(ex, arena, b, sos, w, nc, steadyStateAtRow(zi, w, nc, nt - 1), true);
+    }
+    out.set(w.subarray(fromRow * nc, fromRow * nc + out.length));
+    return;
+  }
+  const [pSos, pState, pGain, pX, pQ] = arena.layout(sos.length * 8, zi.length * nc * 8, int16 ? nc * 8 : 0, n * 4, int16 ? n * 2 : 0);
+  const buf = arena.f32.buffer as ArrayBuffer;
+  new Float64Array(buf, pSos, sos.length).set(sos);
+  const w = new Float32Array(buf, pX, n);
+  if (x instanceof Int16Array) {
+    new Float64Array(buf, pGain, nc).set(gain!.subarray(0, nc));
+    new Int16Array(buf, pQ, n).set(x);
+    ex.dequantizeInt16!(pQ, nt, nc, pGain, pX);
+  } else {
+    w.set(x);
+  }
+  const state = new Float64Array(buf, pState, zi.length * nc);
+  state.set(steadyStateAtRow(zi, w, nc, 0));
+  ex.sosfilt(pSos, nsec, pX, nt, nc, pState, 0);
+  if (zeroPhase) {
+    state.set(steadyStateAtRow(zi, w, nc, nt - 1));
+    ex.sosfilt(pSos, nsec, pX, nt, nc, pState, 1);
+  }
+  out.set(w.subarray(fromRow * nc, fromRow * nc + out.length));
+}
+
+/** Scratch kept free above resident buffers, so that ordinary calls do not grow memory and detach them. */
+const RESIDENT_HEADROOM_BYTES = 16 << 20;
+
+/**
+ * residentFloat32: one reserved region per slot, reused while large enough; a larger request reserves a new
+ * region (the old one stays reserved: slots are few and windows keep their size through a sort).
+ */
+function residentSlots(arena: WasmArena): (slot: number, length: number) => Float32Array {
+  const slots = new Map<number, { at: number; capacity: number }>();
+  return (slot, length) => {
+    if (!Number.isInteger(length) || length < 0) throw new Error(`residentFloat32: length ${length} must be a non-negative integer`);
+    let s = slots.get(slot);
+    if (!s || s.capacity < length) {
+      s = { at: arena.reserve(length * 4, RESIDENT_HEADROOM_BYTES), capacity: length };
+      slots.set(slot, s);
+    }
+    return new Float32Array(arena.f32.buffer, s.at, length);
+  };
+}
+
+/** Byte offset of `a` in the module's memory when it is a view of it (a resident buffer), else -1. */
+function inModule(arena: WasmArena, a: Float32Array): number {
+  return a.buffer === arena.f32.buffer ? a.byteOffset : -1;
+}
+
+/** Below this many values the TS reference (quickselect) costs less than the copy in. */
+const MAD_WASM_MIN_LENGTH = 256;
+
+/**
+ * The values in, the MAD out; a is left as it was (the kernel's scratch is its copy), which the contract
+ * allows. A NaN anywhere hands the whole computation to the reference and its sort semantics.
+ */
+function madWasm(ex: KernelExports, arena: WasmArena, a: Float64Array): number {
+  const n = a.length;
+  if (n < MAD_WASM_MIN_LENGTH) return medianAbsoluteDeviationTS(a);
+  // About n buckets: clearing 2^16 counters twice would cost more than the values on a short chunk.
+  const bits = Math.min(MAD_RADIX_BITS, Math.max(10, Math.floor(Math.log2(n))));
+  const [pCounts, pA, pBand] = arena.layout(4 << bits, n * 8, n * 8);
+  arena.f64.set(a, pA / 8);
+  const mad = ex.medianAbsoluteDeviation!(pA, n, bits, pCounts, pBand);
+  return mad >= 0 ? mad : medianAbsoluteDeviationTS(a);
+}
+
+/** The histograms stay in the module while the rows stream through in blocks; only the MADs come out. */
+function int16MadStepsWasm(ex: KernelExports, arena: WasmArena, b: Blocking, raw: Int16Array, ns: number, nc: number, out: Float64Array): void {
+  checkInt16MadSteps(raw, ns, nc, out);
+  const rows = Math.max(1, Math.min(ns, Math.floor(b.stream / (nc * 2))));
+  const [pHist, pOut, pRaw] = arena.layout(ex.int16MadHistogramBytes!(nc), nc * 8, rows * nc * 2);
+  ex.int16MadClear!(pHist, nc);
+  const block = new Int16Array(arena.f32.buffer, pRaw, rows * nc);
+  for (let t0 = 0; t0 < ns; t0 += rows) {
+    const r = Math.min(rows, ns - t0);
+    block.set(raw.subarray(t0 * nc, (t0 + r) * nc));
+    ex.int16MadCount!(pRaw, r, nc, pHist);
+  }
+  ex.int16MadEvaluate!(pHist, nc, ns, pOut);
+  out.set(arena.f64.subarray(pOut / 8, pOut / 8 + nc));
 }

@@ -13,7 +13,7 @@ export class WasmArena {
   f64!: Float64Array;
   i32!: Int32Array;
 
-  constructor(private readonly memory: WasmMemoryLike, private readonly base: number) {
+  constructor(private readonly memory: WasmMemoryLike, private base: number) {
     this.refreshViews();
   }
 
@@ -30,6 +30,18 @@ export class WasmArena {
     }
     this.ensure(p);
     return ptrs;
+  }
+
+  /**
+   * Keeps `bytes` out of every later layout (scratch moves above them) and returns their offset; memory is
+   * grown to hold them plus `headroomBytes` of scratch, so calls needing less scratch than that do not grow
+   * memory (growing detaches every view of it, including views of reserved bytes).
+   */
+  reserve(bytes: number, headroomBytes: number): number {
+    const p = align(this.base);
+    this.base = align(p + bytes);
+    this.ensure(this.base + headroomBytes);
+    return p;
   }
 
   private ensure(endByte: number): void {

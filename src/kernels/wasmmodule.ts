@@ -40,9 +40,21 @@ export interface KernelExports {
   dequantizeInt16?(pQ: number, numSamples: number, numChannels: number, pGain: number, pOut: number): void;
   scaleChannels?(pX: number, numSamples: number, numChannels: number, pScale: number, pOut: number): void;
   columnMedians?(pX: number, rows: number, cols: number, pOut: number, pBuf: number): void;
+  columnMiddleInt16?(pX: number, rows: number, cols: number, pLo: number, pHi: number, pBuf: number): void;
   thresholdCrossings?(pX: number, n: number, lo: number, hi: number, pOut: number): number;
+  prunedCrossings?(
+    pX: number, numSamples: number, nc: number, pW: number, taps: number, pScale: number, lo: number, hi: number,
+    pSel: number, pSelW: number, k: number, restNorm: number, pLim: number, slack: number, pE: number, pT: number, pIdx: number, pVal: number,
+  ): number;
+  scaledCrossings?(pX: number, numSamples: number, numChannels: number, pScale: number, lo: number, hi: number, pIdx: number, pVal: number): number;
   normalizeInt16?(pQ: number, numSamples: number, numChannels: number, pGain: number, pScale: number, pOut: number): void;
   stepCrossings?(pQ: number, numSamples: number, numChannels: number, pBelow: number, pAbove: number, pOut: number): number;
+  jacobiSweeps?(pM: number, pVt: number, n: number, maxSweeps: number): void;
+  medianAbsoluteDeviation?(pA: number, n: number, bits: number, pCounts: number, pBand: number): number;
+  int16MadHistogramBytes?(numChannels: number): number;
+  int16MadClear?(pHist: number, numChannels: number): void;
+  int16MadCount?(pRaw: number, rows: number, numChannels: number, pHist: number): void;
+  int16MadEvaluate?(pHist: number, numChannels: number, numSamples: number, pOut: number): void;
   clippedMedianAcrossChannels?(
     pX: number, numSamples: number, numChannels: number, pSubset: number, m: number, pOut: number, pBuf: number,
     clip: number, back: number, fwd: number, pMed: number, pUntil: number,

@@ -7,7 +7,8 @@
 import { Recording } from '../core/recording.js';
 import type { RecordingSpec, SpecLoader } from '../core/spec.js';
 import { getKernels } from '../kernels/registry.js';
-import { preprocessedInit, specWithParent } from './base.js';
+import { allChannels, preprocessedInit, specWithParent } from './base.js';
+import { ScratchTraceReader, checkScratchWindow, hasScratchReads } from './filter.js';
 
 export interface CommonReferenceOptions {
   reference?: 'global' | 'local';
@@ -60,7 +61,7 @@ export function referenceSets(rec: Recording, opts: CommonReferenceOptions): Int
   });
 }
 
-export class CommonReferenceRecording extends Recording {
+export class CommonReferenceRecording extends Recording implements ScratchTraceReader {
   private readonly sets: Int32Array[];
   /** Rows of context the clipped median's window needs on each side (0 for the plain median and the mean). */
   private readonly holdSamples: number;
@@ -81,6 +82,28 @@ export class CommonReferenceRecording extends Recording {
   }
 
   protected readRaw(segment: number, start: number, end: number, channels: Int32Array): Float32Array {
+    return this.reference(segment, start, end, channels, (from, to, read) => this.parent.getTraces({ segment, start: from, end: to, channels: read, scaled: true }) as Float32Array);
+  }
+
+  /**
+   * As getTraces({ segment, start, end, scaled: true }), in the parent's reused buffer when it has one and the
+   * reference is subtracted in place (one global median): see ScratchTraceReader.
+   */
+  readScratch(segment: number, start: number, end: number): Float32Array {
+    checkScratchWindow(this, segment, start, end);
+    if (end === start) return new Float32Array(0);
+    const parent = this.parent;
+    return this.reference(segment, start, end, allChannels(this.numChannels), (from, to, read) =>
+      hasScratchReads(parent) && read.length === parent.numChannels
+        ? parent.readScratch(segment, from, to)
+        : (parent.getTraces({ segment, start: from, end: to, channels: read, scaled: true }) as Float32Array));
+  }
+
+  /** readRaw with the parent's rows [from, to) of channels `read` (sorted) from `readParent`, which the subtraction may overwrite. */
+  private reference(
+    segment: number, start: number, end: number, channels: Int32Array,
+    readParent: (from: number, to: number, read: Int32Array) => Float32Array,
+  ): Float32Array {
     // Read the requested channels and every channel of their reference sets, once.
     const needed = new Set<number>(channels);
     for (const c of channels) for (const o of this.sets[c]) needed.add(o);
@@ -91,7 +114,7 @@ export class CommonReferenceRecording extends Recording {
     // segment, as a whole-segment read would be), so every chunking gives the same reference.
     const from = Math.max(0, start - this.holdSamples);
     const to = Math.min(this.parent.getNumSamples(segment), end + this.leadSamples);
-    const xr = this.parent.getTraces({ segment, start: from, end: to, channels: read, scaled: true }) as Float32Array;
+    const xr = readParent(from, to, read);
     const nr = read.length;
     const nt = end - start;
     const nc = channels.length;
@@ -118,7 +141,7 @@ export class CommonReferenceRecording extends Recording {
     const refs = from === start && to === end ? refsAll : refsAll.subarray((start - from) * nref, (end - from) * nref);
     const x = from === start && to === end ? xr : xr.subarray((start - from) * nr, (end - from) * nr);
     const srcIndex = Int32Array.from(channels, (c) => col.get(c)!);
-    // In place, also when x is the window inside the clipped median's context rows: xr is this read's own
+    // In place, also when x is the window inside the clipped median's context rows: xr is this read's own (or scratch)
     // copy, and a fresh output array would cost a full write plus its page faults.
     if (nref === 1 && nc === nr && srcIndex.every((s, j) => s === j)) return subtractRowReference(x, nc, refs);
     const out = new Float32Array(nt * nc);

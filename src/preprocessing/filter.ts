@@ -8,12 +8,18 @@
  * Defaults follow SpikeInterface: 5th-order Butterworth, high-pass 300 Hz, band-pass 300–6000 Hz
  * (zero-phase doubles the effective order and squares the magnitude response).
  */
-import { Recording } from '../core/recording.js';
 import type { RecordingSpec, SpecLoader } from '../core/spec.js';
-import { getTracesWithMargin } from '../core/margins.js';
+import { getRawTracesWithMargin } from '../core/margins.js';
+import type { NumericArray } from '../core/dtypes.js';
+import { Recording, scaleTraces } from '../core/recording.js';
 import { getKernels } from '../kernels/registry.js';
 import { FilterBand, butterSos, sosSettlingSamples, sosSteadyState } from './butterworth.js';
-import { preprocessedInit, specWithParent } from './base.js';
+import { allChannels, preprocessedInit, specWithParent } from './base.js';
+
+/** A parent that reads raw samples of all channels into a buffer it reuses (BinaryRecording.readRawScratch). */
+interface RawScratchReader {
+  readRawScratch(segment: number, start: number, end: number): NumericArray | null;
+}
 
 export interface FilterOptions {
   band: FilterBand;
@@ -30,7 +36,7 @@ export class FilterRecording extends Recording {
   readonly sos: Float64Array;
   readonly margin: number;
   private readonly zi: Float64Array;
-  // readRaw returns a view of its own working copy, which nothing else holds.
+  // readRaw returns a new array, which nothing else holds.
   protected override readonly readRawIsFresh = true;
 
   constructor(readonly parent: Recording, readonly options: FilterOptions) {
@@ -46,38 +52,54 @@ export class FilterRecording extends Recording {
     if (!Number.isInteger(this.margin) || this.margin < 0) throw new Error(`filter margin must be a non-negative integer number of samples, got ${this.margin}`);
   }
 
+  /** The buffer readScratch reuses (grown, never shrunk). */
+  private scratch = new Float32Array(0);
+
   protected readRaw(segment: number, start: number, end: number, channels: Int32Array): Float32Array {
+    return this.filterInto(segment, start, end, channels, new Float32Array((end - start) * channels.length));
+  }
+
+  /** As getTraces({ segment, start, end, scaled: true }), in a buffer this recording reuses: see ScratchTraceReader. */
+  readScratch(segment: number, start: number, end: number): Float32Array {
+    checkScratchWindow(this, segment, start, end);
+    const n = (end - start) * this.numChannels;
+    if (n === 0) return new Float32Array(0);
+    if (this.scratch.length < n) this.scratch = new Float32Array(n);
+    return this.filterInto(segment, start, end, allChannels(this.numChannels), this.scratch.subarray(0, n));
+  }
+
+  private filterInto(segment: number, start: number, end: number, channels: Int32Array, out: Float32Array): Float32Array {
     const causal = this.options.causal ?? false;
-    const w = getTracesWithMargin(this.parent, {
+    // Raw samples: int16 files are scaled inside the filter kernel, which then needs a single copy of the block.
+    const w = this.rawInParentScratch(segment, start, end, channels, causal) ?? getRawTracesWithMargin(this.parent, {
       segment, start, end, channels, margin: this.margin,
       // A causal filter at the recording start begins at sample 0, as a whole-array pass does.
       mode: causal ? 'none' : 'reflect',
     });
     const nc = channels.length;
-    const x = w.traces;
-    const k = getKernels();
-    k.sosfilt(this.sos, x, nc, this.initialState(x, nc, 0), false);
-    if (!causal) {
-      const last = x.length / nc - 1;
-      k.sosfilt(this.sos, x, nc, this.initialState(x, nc, last), true);
-    }
-    // A view, not a copy: x is this call's own array, and copying (and first touching) tens of MB per
-    // chunk cost as much as a filter pass; the margins it keeps alive are a few % of the chunk.
-    return x.subarray(w.leftMargin * nc, (w.leftMargin + end - start) * nc);
+    const gain = Float64Array.from(channels, (c) => this.parent.gains[c]);
+    const offset = Float64Array.from(channels, (c) => this.parent.offsets[c]);
+    const raw = w.traces;
+    // The kernel scales int16 as dequantizeInt16 does (positive gains, no offsets), which equals scaleTraces there.
+    const int16 = raw instanceof Int16Array && gain.every((g) => g > 0) && offset.every((o) => o === 0);
+    const x = int16 ? raw : scaledOrSame(raw, channels, this.parent.gains, this.parent.offsets);
+    getKernels().sosfiltfilt(this.sos, this.zi, x, nc, int16 ? gain : null, !causal, out, w.leftMargin);
+    return out;
   }
 
-  /** Steady-state delays for a constant input equal to row t of x, per channel. */
-  private initialState(x: Float32Array, nc: number, t: number): Float64Array {
-    const nsec = this.sos.length / 6;
-    const state = new Float64Array(nsec * 2 * nc);
-    for (let s = 0; s < nsec; s++) {
-      for (let d = 0; d < 2; d++) {
-        const z = this.zi[s * 2 + d];
-        const o = (s * 2 + d) * nc;
-        for (let c = 0; c < nc; c++) state[o + c] = z * x[t * nc + c];
-      }
-    }
-    return state;
+  /**
+   * getRawTracesWithMargin's result read into the parent's reused buffer (the kernel copies it at once), when
+   * the parent offers one (BinaryRecording), all channels are wanted in order and no sample is reflected;
+   * otherwise null. Saves a fresh raw array per chunk.
+   */
+  private rawInParentScratch(segment: number, start: number, end: number, channels: Int32Array, causal: boolean): { traces: NumericArray; leftMargin: number } | null {
+    const parent = this.parent as Recording & Partial<RawScratchReader>;
+    if (!parent.readRawScratch || channels.length !== this.numChannels || channels.some((c, j) => c !== j)) return null;
+    const a = Math.max(0, start - this.margin);
+    const b = Math.min(this.parent.getNumSamples(segment), end + this.margin);
+    if (!causal && (a !== start - this.margin || b !== end + this.margin)) return null;
+    const traces = parent.readRawScratch(segment, a, b);
+    return traces ? { traces, leftMargin: start - a } : null;
   }
 
   override toSpec(): RecordingSpec | null {
@@ -113,4 +135,45 @@ export function bandpassFilter(rec: Recording, opts: BandpassOptions = {}): Filt
   return new FilterRecording(rec, {
     band: 'bandpass', frequencies: [opts.freqMin ?? 300, freqMax], order: opts.order ?? 5, causal: opts.causal, margin: opts.margin,
   });
+}
+
+/** Raw samples in float32 µV: float32 with unit gains and no offsets as they are (the kernel does not modify them). */
+function scaledOrSame(raw: NumericArray, channels: Int32Array, gains: Float64Array, offsets: Float64Array): Float32Array {
+  let identity = raw instanceof Float32Array;
+  for (let j = 0; identity && j < channels.length; j++) identity = gains[channels[j]] === 1 && offsets[channels[j]] === 0;
+  return identity ? (raw as Float32Array) : scaleTraces(raw, channels, gains, offsets);
+}
+
+/**
+ * A recording whose every-channel µV reads can go into a buffer it reuses. For passes that consume each
+ * chunk before they read the next (the trace cache): a fresh 46 MB array per second of 384-channel data
+ * costs its page faults again at every chunk. The returned array is valid until the next readScratch of
+ * the same recording, and the caller may modify it.
+ */
+export interface ScratchTraceReader {
+  readScratch(segment: number, start: number, end: number): Float32Array;
+}
+
+export function hasScratchReads(rec: Recording): rec is Recording & ScratchTraceReader {
+  return typeof (rec as Partial<ScratchTraceReader>).readScratch === 'function';
+}
+
+/**
+ * Every channel of [start, end) in µV, for reading only: from the recording's reused buffer when it has one
+ * (valid until the next call, see ScratchTraceReader), else as getTraces gives it (possibly the recording's own memory).
+ */
+export function readTracesScratch(rec: Recording, segment: number, start: number, end: number): Float32Array {
+  if (hasScratchReads(rec)) return rec.readScratch(segment, start, end);
+  return rec.getTraces({ segment, start, end, scaled: true }) as Float32Array;
+}
+
+/** The checks getTraces makes on a window, for reads that bypass it. */
+export function checkScratchWindow(rec: Recording, segment: number, start: number, end: number): void {
+  if (!Number.isInteger(segment) || segment < 0 || segment >= rec.numSegments) throw new Error(`readScratch: segment ${segment} does not exist (${rec.numSegments} segments)`);
+  const ns = rec.getNumSamples(segment);
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > ns || start > end) {
+    throw new Error(`readScratch: frames [${start}, ${end}) are outside segment ${segment} (0..${ns})`);
+  }
+  // Preprocessed recordings read µV with unit gains (preprocessedInit): their raw reads are getTraces' scaled reads.
+  if (!rec.gains.every((g) => g === 1) || !rec.offsets.every((o) => o === 0)) throw new Error('readScratch: only for recordings with unit gains and no offsets');
 }

@@ -52,8 +52,7 @@ export function detectPeaks(
   // This scan touches every sample: crossings (x ≤ -thr or x ≥ thr, which is polarityValue(x) ≥ thr) are
   // found by the kernels (WASM SIMD when available), and only they pay for the extremum test.
   // NaN disables a side: no comparison with it is true.
-  const lo = pol === 'positive' ? NaN : -thr;
-  const hi = pol === 'negative' ? NaN : thr;
+  const { lo, hi } = crossingBounds(thr, pol);
   const begin = Math.max(0, from) * nc;
   const end = Math.min(numSamples, to) * nc;
   const crossings = end > begin ? getKernels().thresholdCrossings(data.subarray(begin, end), lo, hi) : new Int32Array(0);
@@ -70,6 +69,126 @@ export function detectPeaks(
     }
   }
   return { sample: Float64Array.from(sample), channel: Int32Array.from(channel), value: Float32Array.from(value) };
+}
+
+/** Bounds of the crossings scan: x ≤ lo or x ≥ hi is polarityValue(x) ≥ thr; NaN disables a side (no comparison with it is true). */
+function crossingBounds(thr: number, pol: Polarity): { lo: number; hi: number } {
+  return { lo: pol === 'positive' ? NaN : -thr, hi: pol === 'negative' ? NaN : thr };
+}
+
+/**
+ * detectPeaks on the matched-filter output (matchedFilter's rows, with its edge rows at 0) without computing
+ * that output in full: the kernels return only its crossings (correlationCrossings), and the extremum test
+ * runs among them. Same peaks as detectPeaks(matchedFilter(...)), bit for bit, when opts.threshold > 0.
+ */
+export function detectMatchedPeaks(
+  data: Float32Array,
+  numSamples: number,
+  numChannels: number,
+  prototype: Float32Array,
+  peakIndex: number,
+  scale: Float32Array,
+  from: number,
+  to: number,
+  firstSample: number,
+  opts: PeakDetectOptions,
+): Peaks {
+  if (!(opts.threshold > 0)) throw new Error(`detectMatchedPeaks: threshold ${opts.threshold} must be positive (below it, rows the filter does not score would cross)`);
+  const nc = numChannels;
+  const len = prototype.length;
+  // matchedFilter scores rows peakIndex .. peakIndex + nOut − 1 (its last 'valid' row is left at 0).
+  const nOut = numSamples - len;
+  if (nOut <= 0) return { sample: new Float64Array(0), channel: new Int32Array(0), value: new Float32Array(0) };
+  const { lo, hi } = crossingBounds(opts.threshold, opts.polarity);
+  const found = getKernels().correlationCrossings(data.subarray(0, (nOut + len - 1) * nc), nc, prototype, scale, lo, hi);
+  const shift = peakIndex * nc;
+  for (let j = 0; j < found.index.length; j++) found.index[j] += shift;
+  return peaksAmongCrossings(found.index, found.value, nc, from, to, firstSample, opts);
+}
+
+/**
+ * Peaks among the crossings of a statistic (ascending flat indices t · nc + c, their values): a value
+ * that does not cross never beats one that does (polarityValue < threshold ≤ v), so the extremum test of
+ * detectPeaks needs the crossings alone. Each channel's crossings are listed in row order with a cursor
+ * that only moves forward, as the candidates come in row order.
+ */
+export function peaksAmongCrossings(index: Int32Array, value: Float32Array, numChannels: number, from: number, to: number, firstSample: number, opts: PeakDetectOptions): Peaks {
+  const nc = numChannels;
+  const n = index.length;
+  const list = crossingsByChannel(index, value, nc, opts.polarity);
+  const cursor = list.start.slice(0, nc);
+  const sample: number[] = [];
+  const channel: number[] = [];
+  const peakValue: number[] = [];
+  for (let j = 0, t = 0; j < n; j++) {
+    // Rows come in ascending order: found by stepping, not by dividing.
+    while (index[j] >= (t + 1) * nc) t++;
+    if (t < from || t >= to) continue;
+    const c = index[j] - t * nc;
+    const p = list.position[j];
+    const v = list.strength[p];
+    const neigh = opts.dedupNeighbours[c];
+    // Most crossings lie on a spike's flanks: the channel's own crossing one row before or after rejects them
+    // before the neighbourhood is read (the tie rule below, for the channel itself).
+    if (p > list.start[c] && list.row[p - 1] === t - 1 && list.strength[p - 1] >= v && neigh.includes(c)) continue;
+    if (p + 1 < list.start[c + 1] && list.row[p + 1] === t + 1 && list.strength[p + 1] > v && neigh.includes(c)) continue;
+    if (beatsCrossingsNear(p, t, c, v, opts.exclusionSamples, neigh, list, cursor)) {
+      sample.push(firstSample + t);
+      channel.push(c);
+      peakValue.push(value[j]);
+    }
+  }
+  return { sample: Float64Array.from(sample), channel: Int32Array.from(channel), value: Float32Array.from(peakValue) };
+}
+
+/** Crossings grouped by channel (rows ascending within each): a counting sort of the flat indices. */
+interface ChannelCrossings {
+  /** Channel c's crossings are entries start[c] .. start[c + 1] − 1. */
+  start: Int32Array;
+  row: Int32Array;
+  /** polarityValue of each entry. */
+  strength: Float64Array;
+  /** Entry of crossing j (in the flat order). */
+  position: Int32Array;
+}
+
+function crossingsByChannel(index: Int32Array, value: Float32Array, nc: number, pol: Polarity): ChannelCrossings {
+  const n = index.length;
+  const start = new Int32Array(nc + 1);
+  for (let j = 0; j < n; j++) start[(index[j] % nc) + 1]++;
+  for (let c = 0; c < nc; c++) start[c + 1] += start[c];
+  const fill = start.slice(0, nc);
+  const row = new Int32Array(n);
+  const strength = new Float64Array(n);
+  const position = new Int32Array(n);
+  for (let j = 0, t = 0; j < n; j++) {
+    while (index[j] >= (t + 1) * nc) t++;
+    const p = fill[index[j] - t * nc]++;
+    row[p] = t;
+    strength[p] = polarityValue(value[j], pol);
+    position[j] = p;
+  }
+  return { start, row, strength, position };
+}
+
+/** isLocalExtremum over the crossings of the neighbour channels within ±ex rows (same tie rule); p is the candidate's entry. */
+function beatsCrossingsNear(p: number, t: number, c: number, v: number, ex: number, neigh: Int32Array, list: ChannelCrossings, cursor: Int32Array): boolean {
+  const { start, row, strength } = list;
+  for (let a = 0; a < neigh.length; a++) {
+    const k = neigh[a];
+    const end = start[k + 1];
+    let q = cursor[k];
+    while (q < end && row[q] < t - ex) q++;
+    cursor[k] = q;
+    for (; q < end; q++) {
+      const u = row[q];
+      if (u > t + ex) break;
+      if (q === p) continue;
+      const w = strength[q];
+      if (w > v || (w === v && (u < t || (u === t && k < c)))) return false;
+    }
+  }
+  return true;
 }
 
 function isLocalExtremum(
@@ -130,6 +249,7 @@ export function matchedFilter(
   // Rows outside the scored range are 0: the last 'valid' row, the edges and whatever a reused buffer held.
   if (into) out.fill(0, 0, peakIndex * nc);
   out.fill(0, (peakIndex + nOut) * nc);
-  if (nOut > 0) getKernels().scaleChannels(rows.subarray(0, nOut * nc), nc, scale, rows.subarray(0, nOut * nc));
+  // A scale of exactly 1 everywhere (the filter's own noise measurement) changes no value: the pass is skipped.
+  if (!(scale.length >= nc && scale.subarray(0, nc).every((s) => s === 1))) getKernels().scaleChannels(rows.subarray(0, nOut * nc), nc, scale, rows.subarray(0, nOut * nc));
   return out;
 }

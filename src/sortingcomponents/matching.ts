@@ -80,6 +80,32 @@ export function prepareTemplates(templates: SparseTemplate[], length: number, up
   });
 }
 
+/** Values in all the templates' shifted copies (placeTemplates' buffer). */
+export function templateFloats(templates: MatchTemplate[]): number {
+  let total = 0;
+  for (const t of templates) for (const w of t.shifted) total += w.length;
+  return total;
+}
+
+/**
+ * The templates with every shifted copy (and data, copy 0) moved into one buffer from `alloc` (the kernels'
+ * resident memory, which kernels then read in place); other fields are shared with the originals.
+ */
+export function placeTemplates(templates: MatchTemplate[], alloc: (length: number) => Float32Array): MatchTemplate[] {
+  const store = alloc(templateFloats(templates));
+  let at = 0;
+  const place = (w: Float32Array): Float32Array => {
+    const view = store.subarray(at, at + w.length);
+    view.set(w);
+    at += w.length;
+    return view;
+  };
+  return templates.map((t) => {
+    const shifted = t.shifted.map(place);
+    return { ...t, shifted, data: shifted[0] };
+  });
+}
+
 /** w(p - frac) by cubic Catmull-Rom interpolation, zero outside the template. */
 function delay(w: Float32Array, length: number, nch: number, frac: number): Float32Array {
   const out = new Float32Array(w.length);
@@ -249,20 +275,19 @@ function concatPeaks(parts: Peaks[]): Peaks {
 }
 
 /**
- * Scratch reused for every peak of a window: the residual rows around a peak on the union of the candidate
- * templates' channels (candidates near one peak share most channels, so it is gathered once and every
- * candidate is scored from it), each candidate's columns in it, their scores and gains at the integer
- * alignments, and one template's block for refinement.
+ * Scratch reused for every peak of a window: the candidate templates, their start guesses, their channels
+ * (the kernel's columns in the residual rows), their scores and gains at the integer alignments, and the
+ * sub-sample refinement's items.
  */
 export interface FitScratch {
-  /** Rows of the sub-sample refinement (L + 1) × one template's channels. */
-  block: Float32Array;
-  union: Float32Array;
-  /** Per recording channel: its column in `union`, -1 when absent (reset after each peak). */
-  unionColumn: Int32Array;
-  unionChannels: Int32Array;
-  /** Channels in the union for the current peak. */
-  unionCount: number;
+  /** The sub-sample refinement's items (one per shifted copy of one template, all from row 0), as gatheredShiftedDots takes them. */
+  refineFrac: Int32Array;
+  refineRowStart: Int32Array;
+  refineColStart: Int32Array;
+  refineCols: Int32Array;
+  refineW: Float32Array[];
+  /** Two scores per copy: starts s - 1 and s. */
+  refineScores: Float64Array;
   units: Int32Array;
   guesses: Int32Array;
   rowStart: Int32Array;
@@ -280,12 +305,14 @@ export function fitScratch(templates: MatchTemplate[], opts: MatchOptions, nc: n
   const widest = templates.reduce((m, t) => Math.max(m, t.channels.length), 0);
   const most = opts.candidatesPerChannel.reduce((m, u) => Math.max(m, u.length), 0);
   const shifts = 2 * opts.maxShift + 1;
+  const copies = templates.reduce((m, t) => Math.max(m, t.shifted.length), 0);
   return {
-    block: new Float32Array((opts.length + 2 * Math.max(opts.maxShift, 1)) * widest),
-    union: new Float32Array(0),
-    unionColumn: new Int32Array(nc).fill(-1),
-    unionChannels: new Int32Array(nc),
-    unionCount: 0,
+    refineFrac: new Int32Array(copies),
+    refineRowStart: new Int32Array(copies),
+    refineColStart: new Int32Array(copies + 1),
+    refineCols: new Int32Array(copies * widest),
+    refineW: new Array<Float32Array>(copies),
+    refineScores: new Float64Array(2 * copies),
     units: new Int32Array(most),
     guesses: new Int32Array(most),
     rowStart: new Int32Array(most),
@@ -322,7 +349,7 @@ function bestFit(residual: Float32Array, nc: number, t: number, c: number, templ
     best = { unit, start, frac, amplitude: a, gain, z };
   };
   const kernels = getKernels();
-  const count = unionOfCandidates(t, c, templates, opts, sc);
+  const count = candidatesOf(t, c, templates, opts, sc);
   if (count > 0) {
     let gMin = Infinity;
     let gMax = -Infinity;
@@ -330,12 +357,12 @@ function bestFit(residual: Float32Array, nc: number, t: number, c: number, templ
       gMin = Math.min(gMin, sc.guesses[j]);
       gMax = Math.max(gMax, sc.guesses[j]);
     }
-    const nu = sc.unionCount;
+    const first = gMin - S;
     const rows = gMax - gMin + L + 2 * S;
-    if (sc.union.length < rows * nu) sc.union = new Float32Array(rows * nu);
-    gatherRows(residual, nc, gMin - S, rows, sc.unionChannels.subarray(0, nu), sc.union);
     for (let j = 0; j < count; j++) sc.rowStart[j] = sc.guesses[j] - gMin;
-    kernels.gatheredShiftedDots(sc.union, nu, L, shifts, count, sc.rowStart, sc.colStart, sc.cols, sc.w, scores);
+    // The residual rows go to the kernel as they are (in place when resident), and it gathers each
+    // candidate's channels itself: cheaper than gathering the union of their channels here first.
+    kernels.gatheredShiftedDots(residual.subarray(first * nc, (first + rows) * nc), nc, L, shifts, count, sc.rowStart, sc.colStart, sc.cols, sc.w, scores);
     best = bestCoarseFit(templates, opts, rv, sc, count, shifts);
   }
   if (!best) return null;
@@ -343,14 +370,23 @@ function bestFit(residual: Float32Array, nc: number, t: number, c: number, templ
   const tpl = templates[b.unit];
   const up = tpl.shifted.length;
   // Sub-sample refinement: copy f at start s places the spike at s + f/up, between s and s + 1.
+  // Every copy is scored at starts s - 1 and s in one kernel call on rows [s - 1, s + L] of the residual.
   const nch = tpl.channels.length;
-  const block = sc.block;
-  gatherRows(residual, nc, b.start - 1, L + 1, tpl.channels, block);
+  let n = 0;
   for (let f = 1; f < up; f++) {
     if (!(tpl.energy[f] > 0)) continue;
-    kernels.shiftedDots(block, tpl.shifted[f], L * nch, nch, 2, scores);
-    consider(b.unit, b.start, f, scores[1]);
-    consider(b.unit, b.start - 1, f, scores[0]);
+    sc.refineFrac[n] = f;
+    sc.refineW[n] = tpl.shifted[f];
+    sc.refineCols.set(tpl.channels, n * nch);
+    sc.refineColStart[n + 1] = (n + 1) * nch;
+    n++;
+  }
+  if (n === 0) return best;
+  const rs = sc.refineScores;
+  kernels.gatheredShiftedDots(residual.subarray((b.start - 1) * nc, (b.start + L) * nc), nc, L, 2, n, sc.refineRowStart, sc.refineColStart, sc.refineCols, sc.refineW, rs);
+  for (let j = 0; j < n; j++) {
+    consider(b.unit, b.start, sc.refineFrac[j], rs[2 * j + 1]);
+    consider(b.unit, b.start - 1, sc.refineFrac[j], rs[2 * j]);
   }
   return best;
 }
@@ -420,11 +456,10 @@ export function bestCoarseFitInOrder(templates: MatchTemplate[], opts: MatchOpti
 
 /**
  * Fills sc with the candidate units of a peak at row t on channel c (those with a non-empty template),
- * their start guesses, and their channels as columns of the union of all their channels; returns the count.
+ * their start guesses and their recording channels as the kernel's columns; returns the count.
  */
-function unionOfCandidates(t: number, c: number, templates: MatchTemplate[], opts: MatchOptions, sc: FitScratch): number {
+function candidatesOf(t: number, c: number, templates: MatchTemplate[], opts: MatchOptions, sc: FitScratch): number {
   let count = 0;
-  let nu = 0;
   let at = 0;
   for (const u of opts.candidatesPerChannel[c]) {
     const tpl = templates[u];
@@ -434,31 +469,12 @@ function unionOfCandidates(t: number, c: number, templates: MatchTemplate[], opt
     sc.guesses[count] = t - (er >= 0 ? er : opts.nBefore);
     sc.colStart[count] = at;
     sc.w[count] = tpl.shifted[0];
-    for (const ch of tpl.channels) {
-      let k = sc.unionColumn[ch];
-      if (k < 0) {
-        k = nu++;
-        sc.unionColumn[ch] = k;
-        sc.unionChannels[k] = ch;
-      }
-      sc.cols[at++] = k;
-    }
+    sc.cols.set(tpl.channels, at);
+    at += tpl.channels.length;
     count++;
   }
   sc.colStart[count] = at;
-  sc.unionCount = nu;
-  for (let k = 0; k < nu; k++) sc.unionColumn[sc.unionChannels[k]] = -1;
   return count;
-}
-
-/** Copies rows [start, start + rows) of `channels` from a time-major window into `out` (rows × channels.length). */
-function gatherRows(data: Float32Array, nc: number, start: number, rows: number, channels: Int32Array, out: Float32Array): void {
-  const nch = channels.length;
-  for (let p = 0; p < rows; p++) {
-    const row = (start + p) * nc;
-    const o = p * nch;
-    for (let q = 0; q < nch; q++) out[o + q] = data[row + channels[q]];
-  }
 }
 
 /** Subtracts (sign 1) or restores (sign -1) a fitted spike, and the error variance it leaves. */

@@ -3,7 +3,8 @@ import type { Recording } from '../core/recording.js';
 import type { TraceChunk } from '../exec/chunks.js';
 import { runChunks } from '../exec/executor.js';
 import type { Reporter } from '../exec/reporter.js';
-import { MatchOptions, MatchTemplate, MatchedSpikes, matchWindow } from './matching.js';
+import { MatchOptions, MatchTemplate, MatchedSpikes, matchWindow, placeTemplates, templateFloats } from './matching.js';
+import { getKernels } from '../kernels/registry.js';
 import { NormalizedSource, readNormalized } from './traces.js';
 
 export interface MatchedRecording {
@@ -59,6 +60,10 @@ interface MatchTaskArgs {
   opts: MatchOptions;
 }
 
+/** residentFloat32 slots of the matching pass. */
+const RESIDUAL_SLOT = 0x6d61;
+const TEMPLATES_SLOT = 0x6d62;
+
 /** Samples read on each side of a matching chunk. */
 export function matchMargin(opts: MatchOptions): number {
   return 3 * (opts.length + opts.maxShift + 2);
@@ -67,8 +72,26 @@ export function matchMargin(opts: MatchOptions): number {
 /** runChunks task (any thread): peels one chunk and reports the spikes whose time falls inside it. */
 export function matchChunkTask(recording: Recording, chunk: TraceChunk, args: MatchTaskArgs): { m: MatchedSpikes; framesRead: number } {
   const margin = matchMargin(args.opts);
-  const win = readNormalized({ recording, scale: args.scale }, chunk.segment, chunk.start, chunk.end, margin);
-  const m = matchWindow(win.data, win.numSamples, win.numChannels, win.firstSample, margin, margin + (chunk.end - chunk.start), args.templates, args.opts);
+  // With kernels that have their own memory (WASM), the residual window and the templates live there for the
+  // whole chunk: the kernels read them in place instead of copying them in for every fit.
+  const resident = getKernels().residentFloat32;
+  let templates = args.templates;
+  const into = resident
+    ? (length: number): Float32Array => {
+        // Reserving a slot may grow memory, which detaches every view of it: both are reserved before either is used.
+        resident(TEMPLATES_SLOT, templateFloats(args.templates));
+        resident(RESIDUAL_SLOT, length);
+        templates = placeTemplates(args.templates, (n) => resident(TEMPLATES_SLOT, n));
+        return resident(RESIDUAL_SLOT, length);
+      }
+    : undefined;
+  const win = readNormalized({ recording, scale: args.scale }, chunk.segment, chunk.start, chunk.end, margin, into);
+  const m = matchWindow(win.data, win.numSamples, win.numChannels, win.firstSample, margin, margin + (chunk.end - chunk.start), templates, args.opts);
+  // Matching's kernel calls need little scratch, so memory never grows under the views; were it to, their
+  // reads would have been garbage: fail rather than report them.
+  if (win.data.buffer.byteLength === 0 || (templates[0]?.data.buffer.byteLength ?? 1) === 0) {
+    throw new Error('template matching: the kernels\' memory grew during a chunk and detached its resident buffers; run with SPIKEFORGE_KERNELS=ts and report this');
+  }
   return { m, framesRead: win.framesRead };
 }
 

@@ -7,6 +7,7 @@
 import type { Recording } from '../core/recording.js';
 import { seededRandom } from './random.js';
 import { quickselect } from '../kernels/median.js';
+import { getKernels } from '../kernels/registry.js';
 
 export interface NoiseOptions {
   numChunks: number;
@@ -62,79 +63,22 @@ function drawChunk(rec: Recording, chunkSamples: number, rand: () => number): { 
 /** MAD of Gaussian noise / its standard deviation. */
 const MAD_TO_SD = 0.6744897501960817;
 
-/** int16 steps either side of 0 that the histogram holds; medians beyond it fall back to selection. */
-const HIST_HALF = 4096;
-const HIST_BINS = 2 * HIST_HALF;
-/** Histograms are HIST_BINS + 16 apart: a power-of-two stride would put every channel's busy bins in the same cache sets. */
-const HIST_STRIDE = HIST_BINS + 16;
-
 /**
- * Per-channel median absolute deviation, in int16 steps, of time-major int16 blocks, from one
- * histogram per channel: the median is the bin where the cumulative count passes index n >> 1 (the
- * value kthSmallest picks), the MAD the smallest distance d around it that holds more than n >> 1
- * values. Both are exact; a channel whose median or MAD reaches past ±HIST_HALF steps (a saturated or
- * offset channel) is selected from a copy instead.
+ * Per-channel median absolute deviation, in int16 steps, of time-major int16 blocks: the kernels'
+ * histogram MADs (exact, see kernels/int16mad.ts), and for a channel whose median or MAD reaches past
+ * the histograms (a saturated or offset channel), selection from a copy.
  */
 export class Int16MadHistogram {
-  private readonly hist: Int32Array;
-  private readonly below: Int32Array;
-  private readonly above: Int32Array;
-
-  constructor(readonly numChannels: number) {
-    this.hist = new Int32Array(numChannels * HIST_STRIDE);
-    this.below = new Int32Array(numChannels);
-    this.above = new Int32Array(numChannels);
-  }
+  constructor(readonly numChannels: number) {}
 
   /** MAD in steps per channel of the first `numSamples` rows of `raw`. */
   madSteps(raw: Int16Array, numSamples: number): Float64Array {
     const nc = this.numChannels;
     if (raw.length < numSamples * nc) throw new Error(`Int16MadHistogram: ${raw.length} values cannot hold ${numSamples} rows of ${nc} channels`);
-    const { hist, below, above } = this;
-    hist.fill(0);
-    below.fill(0);
-    above.fill(0);
-    for (let t = 0, i = 0; t < numSamples; t++) {
-      for (let c = 0, o = HIST_HALF; c < nc; c++, i++, o += HIST_STRIDE) {
-        const v = raw[i];
-        if (v >= HIST_HALF) above[c]++;
-        else if (v < -HIST_HALF) below[c]++;
-        else hist[o + v]++;
-      }
-    }
     const out = new Float64Array(nc);
-    if (numSamples === 0) return out;
-    const k = numSamples >> 1;
-    for (let c = 0; c < nc; c++) {
-      const m = this.fromHistogram(c, k);
-      out[c] = m >= 0 ? m : madStepsBySelection(raw, numSamples, nc, c);
-    }
+    getKernels().int16MadSteps(raw, numSamples, nc, out);
+    for (let c = 0; c < nc; c++) if (out[c] < 0) out[c] = madStepsBySelection(raw, numSamples, nc, c);
     return out;
-  }
-
-  /** MAD in steps of channel c from its histogram; -1 when it lies outside the histogram. */
-  private fromHistogram(c: number, k: number): number {
-    const h = this.hist.subarray(c * HIST_STRIDE, c * HIST_STRIDE + HIST_BINS);
-    let cum = this.below[c];
-    if (cum > k) return -1;
-    let med = -1;
-    for (let b = 0; b < HIST_BINS; b++) {
-      cum += h[b];
-      if (cum > k) {
-        med = b;
-        break;
-      }
-    }
-    if (med < 0) return -1;
-    // Values outside the histogram are farther from the median than any distance still inside it.
-    let count = h[med];
-    let d = 0;
-    while (count <= k) {
-      d++;
-      if (med - d < 0 || med + d >= HIST_BINS) return -1;
-      count += h[med - d] + h[med + d];
-    }
-    return d;
   }
 }
 
@@ -149,18 +93,17 @@ export function madSigma(v: ArrayLike<number>): number {
   return madSigmaInPlace(Float64Array.from(v));
 }
 
-/** madSigma of a scratch array that it reorders and overwrites (no allocation). */
+/** madSigma of a scratch array that it may reorder and overwrite. */
 export function madSigmaInPlace(a: Float64Array): number {
   return madInPlace(a) / MAD_TO_SD;
 }
 
-/** Median absolute deviation (medians at index n >> 1) of a scratch array that it overwrites; 0 when empty. */
+/**
+ * Median absolute deviation (medians at index n >> 1) of a scratch array that it may overwrite; 0 when
+ * empty. The kernels' exact MAD (bucketed selection, kernels/mad.ts): these MADs cover millions of values.
+ */
 function madInPlace(a: Float64Array): number {
-  if (a.length === 0) return 0;
-  const k = a.length >> 1;
-  const med = kthSmallest(a, k);
-  for (let i = 0; i < a.length; i++) a[i] = Math.abs(a[i] - med);
-  return kthSmallest(a, k);
+  return getKernels().medianAbsoluteDeviation(a);
 }
 
 /**

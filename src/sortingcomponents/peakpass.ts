@@ -8,11 +8,12 @@ import type { Recording } from '../core/recording.js';
 import type { TraceChunk } from '../exec/chunks.js';
 import { runChunks } from '../exec/executor.js';
 import type { Reporter } from '../exec/reporter.js';
-import { Polarity, detectPeaks, matchedFilter } from './detection.js';
+import { Polarity, detectMatchedPeaks, detectPeaks, matchedFilter } from './detection.js';
 import { TemporalBasis, copyWaveform, learnTemporalBasis, projectSnippet } from './features.js';
 import { madSigmaInPlace } from './noise.js';
 import { seededRandom } from './random.js';
 import { Float32Scratch } from './scratch.js';
+import { getKernels } from '../kernels/registry.js';
 import { NormalizedSource, TraceWindow, readNormalized } from './traces.js';
 
 export interface DetectionSetup {
@@ -231,10 +232,13 @@ export function detectMargin(setup: DetectionSetup, proto: Prototype): number {
 }
 
 /**
- * This thread's chunk buffers (trace window, matched-filter output), reused from chunk to chunk: nothing
- * returned by detectChunk refers to them. Released when the pass ends (workers end with it).
+ * This thread's trace window buffer, reused from chunk to chunk: nothing returned by detectChunk refers
+ * to it. Released when the pass ends (workers end with it).
  */
-const chunkScratch = { window: new Float32Scratch(), filtered: new Float32Scratch() };
+const chunkScratch = { window: new Float32Scratch() };
+
+/** residentFloat32 slot of the detection pass's trace window. */
+const DETECTION_WINDOW_SLOT = 0x6465;
 
 /** Detection and features on one chunk: the unit of work of the detection pass (any thread). */
 export function detectChunk(src: NormalizedSource, setup: DetectionSetup, proto: Prototype, opts: DetectPassOptions, seg: number, start: number, end: number): ChunkPeaks {
@@ -242,14 +246,16 @@ export function detectChunk(src: NormalizedSource, setup: DetectionSetup, proto:
   const dim = opts.maxNeighbours * proto.basis.numComponents;
   const margin = detectMargin(setup, proto);
   const size = (end - start + 2 * margin) * nc;
-  const win = readNormalized(src, seg, start, end, margin, chunkScratch.window.take(size));
-  const stat = opts.matchedFilter ? matchedFilter(win.data, win.numSamples, nc, proto.filter, proto.peakIndex, proto.filterScale, chunkScratch.filtered.take(size)) : win.data;
-  const peaks = detectPeaks(stat, win.numSamples, nc, margin, win.numSamples - margin, win.firstSample, {
-    threshold: opts.threshold,
-    exclusionSamples: setup.exclusionSamples,
-    dedupNeighbours: setup.dedupNeighbours,
-    polarity: setup.polarity,
-  });
+  // With kernels that have their own memory (WASM) the window lives there: normalised and filtered in place, no copies.
+  const resident = getKernels().residentFloat32;
+  const win = readNormalized(src, seg, start, end, margin, resident ? (length) => resident(DETECTION_WINDOW_SLOT, length) : chunkScratch.window.take(size));
+  const detect = { threshold: opts.threshold, exclusionSamples: setup.exclusionSamples, dedupNeighbours: setup.dedupNeighbours, polarity: setup.polarity };
+  // The matched filter's output is never held in full: only its crossings leave the kernels.
+  const peaks = opts.matchedFilter
+    ? detectMatchedPeaks(win.data, win.numSamples, nc, proto.filter, proto.peakIndex, proto.filterScale, margin, win.numSamples - margin, win.firstSample, detect)
+    : detectPeaks(win.data, win.numSamples, nc, margin, win.numSamples - margin, win.firstSample, detect);
+  // A kernel call that grew the module's memory would have detached the resident window under the features.
+  if (win.data.length === 0 && size > 0) throw new Error('detectChunk: the resident trace window was detached by a kernel call (a kernel needed over 16 MiB of scratch): this is a bug in spikeforge');
   const features = new Float32Array(peaks.sample.length * dim);
   for (let i = 0; i < peaks.sample.length; i++) {
     projectSnippet(win.data, nc, peaks.sample[i] - win.firstSample, setup.featureNeighbours[peaks.channel[i]], proto.basis, features, i * dim);
@@ -311,7 +317,6 @@ export async function detectAndSample(
     });
   } finally {
     chunkScratch.window.release();
-    chunkScratch.filtered.release();
   }
   // One channel at a time, so each reservoir is freed as its exact-size copy is made.
   const out: PeakSample = { segment: [], sample: [], features: [], featureDim: dim, totalPeaks: total };

@@ -65,29 +65,106 @@ export function gatherSnippets(
   length: number,
   chunkSamples: number,
 ): SnippetSet[] {
-  const rec = src.recording;
-  const nOwners = channelsPerOwner.length;
-  const counts = new Int32Array(nOwners);
+  const out = ownerBlocks(req, channelsPerOwner, length, (n) => new Float32Array(n));
+  const nc = src.recording.numChannels;
+  const f = channelNormalizer(src);
+  const pure = pureGain(f);
+  const colGain = pure ? channelsPerOwner.map((ch) => Float64Array.from(ch, (j) => f.gain[j])) : [];
+  const colScale = pure ? channelsPerOwner.map((ch) => Float32Array.from(ch, (j) => f.scale[j])) : [];
+  forEachSnippetRead(src, req, nBefore, length, chunkSamples, (raw, rows, r, row0, slot) => {
+    const o = req.owner[r];
+    const ch = channelsPerOwner[o];
+    if (pure && raw instanceof Int16Array) copySnippet16(raw, nc, row0, rows, ch, colGain[o], colScale[o], length, out[o].data, slot * length * ch.length);
+    else copySnippet(raw, nc, row0, rows, ch, f, length, out[o].data, slot * length * ch.length);
+  });
+  return out;
+}
+
+/** A SnippetSet of raw int16 steps (the trace cache's values before normalisation). */
+export interface SnippetStepSet {
+  channels: Int32Array;
+  /** count × length × channels.length raw steps, in request order (a view of one block shared by the sets of a gather). */
+  data: Int16Array;
+  count: number;
+}
+
+/**
+ * The snippets gatherSnippets would read, as raw int16 steps (half the bytes, no conversion), or null unless
+ * the source is int16 with steps that map to noise units monotonically (stepsAreMonotonic): order statistics
+ * of the steps then convert exactly (stepToNoiseUnits) to those of the normalised snippets.
+ */
+export function gatherSnippetSteps(
+  src: NormalizedSource,
+  req: SnippetRequest,
+  channelsPerOwner: Int32Array[],
+  nBefore: number,
+  length: number,
+  chunkSamples: number,
+): SnippetStepSet[] | null {
+  if (src.recording.dtype !== 'int16' || !stepsAreMonotonic(channelNormalizer(src))) return null;
+  const out = ownerBlocks(req, channelsPerOwner, length, (n) => new Int16Array(n));
+  const nc = src.recording.numChannels;
+  // A recording that names int16 but reads another type (a wrapper) has no steps: the caller reads floats.
+  let steps = true;
+  forEachSnippetRead(src, req, nBefore, length, chunkSamples, (raw, rows, r, row0, slot) => {
+    if (!(raw instanceof Int16Array)) return void (steps = false);
+    const o = req.owner[r];
+    const ch = channelsPerOwner[o];
+    copySteps(raw, nc, row0, rows, ch, length, out[o].data, slot * length * ch.length);
+  });
+  return steps ? out : null;
+}
+
+/** One step q of channel c in noise units, as gatherSnippets stores it (float32). */
+export function stepToNoiseUnits(q: number, gain: number, scale: number): number {
+  return Math.fround(Math.fround(q * gain) * scale);
+}
+
+/**
+ * Whether, on every channel, the step → noise-unit map is non-decreasing and gives -0 for no step: zero
+ * offset, positive gain, positive finite scale, and step -1 still negative after rounding (a gain so small
+ * that it underflows would turn negative steps into -0, which sorts equal to +0 but is not the same bits).
+ */
+export function stepsAreMonotonic(f: ChannelNormalizer): boolean {
+  if (!pureGain(f)) return false;
+  for (let c = 0; c < f.gain.length; c++) {
+    const s = f.scale[c];
+    if (!(s > 0 && Number.isFinite(s) && Number.isFinite(f.gain[c]) && stepToNoiseUnits(-1, f.gain[c], s) < 0)) return false;
+  }
+  return true;
+}
+
+/** Per-owner sets, each a view of one block (see gatherSnippets), with every snippet's slot in its set. */
+function ownerBlocks<A extends Float32Array | Int16Array>(req: SnippetRequest, channelsPerOwner: Int32Array[], length: number, alloc: (n: number) => A): { channels: Int32Array; data: A; count: number }[] {
+  const counts = new Int32Array(channelsPerOwner.length);
   for (const o of req.owner) counts[o]++;
   // One block for every owner's snippets, each set a view of it: a block this large is mapped on its own by
   // the allocator and given back to the system when freed, where hundreds of per-unit arrays would stay
   // in the heap's free lists and keep the process's resident size at its high-water mark.
   const sizes = channelsPerOwner.map((ch, o) => counts[o] * length * ch.length);
-  const block = new Float32Array(sizes.reduce((a, n) => a + n, 0));
+  const block = alloc(sizes.reduce((a, n) => a + n, 0));
   let offset = 0;
-  const out: SnippetSet[] = channelsPerOwner.map((ch, o) => {
-    const data = block.subarray(offset, (offset += sizes[o]));
-    return { channels: ch, data, count: counts[o] };
-  });
+  return channelsPerOwner.map((ch, o) => ({ channels: ch, data: block.subarray(offset, (offset += sizes[o])) as A, count: counts[o] }));
+}
+
+/**
+ * Reads the request's windows group by group (snippetReadGroups) and calls visit once per snippet with the
+ * group's raw block (all channels, `rows` rows), the request index r, the window's first row in that block
+ * (may be negative or run past it: segment edges) and the snippet's slot within its owner's set.
+ */
+function forEachSnippetRead(
+  src: NormalizedSource,
+  req: SnippetRequest,
+  nBefore: number,
+  length: number,
+  chunkSamples: number,
+  visit: (raw: NumericArray, rows: number, r: number, row0: number, slot: number) => void,
+): void {
+  const rec = src.recording;
   const slot = new Int32Array(req.owner.length);
-  const fill = new Int32Array(nOwners);
+  const fill = new Int32Array(req.owner.reduce((m, o) => Math.max(m, o + 1), 0));
   req.owner.forEach((o, i) => (slot[i] = fill[o]++));
   const order = Array.from(req.owner.keys()).sort((a, b) => req.segment[a] - req.segment[b] || req.sample[a] - req.sample[b]);
-  const nc = rec.numChannels;
-  const f = channelNormalizer(src);
-  const pure = pureGain(f);
-  const colGain = pure ? channelsPerOwner.map((ch) => Float64Array.from(ch, (j) => f.gain[j])) : [];
-  const colScale = pure ? channelsPerOwner.map((ch) => Float32Array.from(ch, (j) => f.scale[j])) : [];
   for (const g of snippetReadGroups(req.segment, req.sample, order, nBefore, length, chunkSamples)) {
     const a = Math.max(0, g.start);
     const b = Math.min(rec.getNumSamples(g.segment), g.end);
@@ -96,18 +173,25 @@ export function gatherSnippets(
     const raw = rec.getTraces({ segment: g.segment, start: a, end: b });
     for (let k = g.from; k < g.to; k++) {
       const r = order[k];
-      const o = req.owner[r];
-      const ch = channelsPerOwner[o];
-      const row0 = Math.round(req.sample[r]) - nBefore;
-      if (pure && raw instanceof Int16Array) copySnippet16(raw, nc, row0 - a, b - a, ch, colGain[o], colScale[o], length, out[o].data, slot[r] * length * ch.length);
-      else copySnippet(raw, nc, row0 - a, b - a, ch, f, length, out[o].data, slot[r] * length * ch.length);
+      visit(raw, b - a, r, Math.round(req.sample[r]) - nBefore - a, slot[r]);
     }
     if (src.counter) {
       src.counter.frames += b - a;
       src.counter.reads++;
     }
   }
-  return out;
+}
+
+/** copySnippet without the conversion: the raw int16 steps of columns `cols`, rows outside raw left zero. */
+function copySteps(raw: Int16Array, width: number, row0: number, rows: number, cols: Int32Array, length: number, dst: Int16Array, base: number): void {
+  const nch = cols.length;
+  const p0 = Math.max(0, -row0);
+  const p1 = Math.min(length, rows - row0);
+  for (let p = p0; p < p1; p++) {
+    const src = (row0 + p) * width;
+    const d = base + p * nch;
+    for (let q = 0; q < nch; q++) dst[d + q] = raw[src + cols[q]];
+  }
 }
 
 /**

@@ -7,9 +7,9 @@ import { getKernels } from '../kernels/registry.js';
 import { Polarity, polarityValue } from './detection.js';
 import { findMerges, type MergeDecision, type PairTestOptions } from './merging.js';
 import { seededRandom, sampleIndices } from './random.js';
-import { SnippetSet, gatherSnippets } from './snippets.js';
+import { SnippetRequest, SnippetSet, SnippetStepSet, gatherSnippetSteps, gatherSnippets, stepToNoiseUnits } from './snippets.js';
 import type { SparseTemplate } from './matching.js';
-import type { NormalizedSource } from './traces.js';
+import { channelNormalizer, type ChannelNormalizer, type NormalizedSource } from './traces.js';
 
 export interface Cluster {
   segment: Int32Array;
@@ -94,7 +94,14 @@ export function buildTemplates(src: NormalizedSource, clusters: Cluster[], opts:
   const templates: SparseTemplate[] = [];
   for (const [g0, g1] of templateBatches(owners.map((o, g) => snippetCount(o) * ext * channelSets[g].length * 4), opts.batchBytes ?? TEMPLATE_BATCH_BYTES)) {
     const items = owners.slice(g0, g1).flatMap((o, k) => o.map((it) => ({ ...it, owner: k })));
-    for (const set of gatherOwned(src, items, channelSets.slice(g0, g1), opts.nBefore + S, ext, opts.chunkSamples)) templates.push(finishTemplate(set, ext, opts));
+    // On the int16 trace cache the medians are taken on the raw steps (half the bytes to gather, no conversion).
+    const steps = gatherOwned(src, items, channelSets.slice(g0, g1), opts.nBefore + S, ext, opts.chunkSamples, gatherSnippetSteps);
+    if (steps) {
+      const f = channelNormalizer(src);
+      for (const set of steps) templates.push(finishTemplate(set.channels, medianSnippetFromSteps(set, ext, f), opts));
+    } else {
+      for (const set of gatherOwned(src, items, channelSets.slice(g0, g1), opts.nBefore + S, ext, opts.chunkSamples, gatherSnippets)) templates.push(finishTemplate(set.channels, medianSnippet(set, ext), opts));
+    }
   }
   return { templates, members, merges };
 }
@@ -146,17 +153,21 @@ function mergeDecisions(src: NormalizedSource, clusters: Cluster[], picks: Int32
 }
 
 function gather(src: NormalizedSource, items: { cl: Cluster; pick: Int32Array; offset: number }[], channels: Int32Array[], nBefore: number, length: number, chunkSamples: number): SnippetSet[] {
-  return gatherOwned(src, items.map((it, u) => ({ ...it, owner: u })), channels, nBefore, length, chunkSamples);
+  return gatherOwned(src, items.map((it, u) => ({ ...it, owner: u })), channels, nBefore, length, chunkSamples, gatherSnippets);
 }
 
-function gatherOwned(
+/** gatherSnippets or gatherSnippetSteps. */
+type Gatherer<T> = (src: NormalizedSource, req: SnippetRequest, channels: Int32Array[], nBefore: number, length: number, chunkSamples: number) => T;
+
+function gatherOwned<T>(
   src: NormalizedSource,
   items: { cl: Cluster; pick: Int32Array; offset: number; owner: number }[],
   channels: Int32Array[],
   nBefore: number,
   length: number,
   chunkSamples: number,
-): SnippetSet[] {
+  gatherer: Gatherer<T>,
+): T {
   const seg: number[] = [];
   const sample: number[] = [];
   const owner: number[] = [];
@@ -167,7 +178,7 @@ function gatherOwned(
       owner.push(it.owner);
     }
   }
-  return gatherSnippets(src, { segment: Int32Array.from(seg), sample: Float64Array.from(sample), owner: Int32Array.from(owner) }, channels, nBefore, length, chunkSamples);
+  return gatherer(src, { segment: Int32Array.from(seg), sample: Float64Array.from(sample), owner: Int32Array.from(owner) }, channels, nBefore, length, chunkSamples);
 }
 
 /**
@@ -175,9 +186,9 @@ function gatherOwned(
  * nBefore. The median, not the mean: a cluster holding a few spikes of a much larger unit would
  * otherwise carry that unit's footprint on its far channels.
  */
-function finishTemplate(set: SnippetSet, ext: number, opts: TemplateBuildOptions): SparseTemplate {
-  const nch = set.channels.length;
-  const mean = medianSnippet(set, ext);
+function finishTemplate(channels: Int32Array, mean: Float64Array, opts: TemplateBuildOptions): SparseTemplate {
+  const nch = channels.length;
+  const ext = opts.length + 2 * opts.maxShift;
   const S = opts.maxShift;
   let bestRow = S + opts.nBefore;
   let bestCh = 0;
@@ -206,7 +217,7 @@ function finishTemplate(set: SnippetSet, ext: number, opts: TemplateBuildOptions
   keep.sort((a, b) => (a === bestCh ? -1 : b === bestCh ? 1 : 0) || peakOf(mean, nch, start, opts.length, b) - peakOf(mean, nch, start, opts.length, a));
   const data = new Float32Array(opts.length * keep.length);
   for (let p = 0; p < opts.length; p++) keep.forEach((q, j) => (data[p * keep.length + j] = mean[(start + p) * nch + q]));
-  return { channels: Int32Array.from(keep, (q) => set.channels[q]), data, peakChannel: set.channels[bestCh] };
+  return { channels: Int32Array.from(keep, (q) => channels[q]), data, peakChannel: channels[bestCh] };
 }
 
 function peakOf(mean: Float64Array, nch: number, start: number, L: number, q: number): number {
@@ -220,5 +231,29 @@ export function medianSnippet(set: SnippetSet, ext: number): Float64Array {
   const w = ext * set.channels.length;
   const out = new Float64Array(w);
   if (set.count > 0) getKernels().columnMedians(set.data, set.count, w, out);
+  return out;
+}
+
+/**
+ * medianSnippet of the normalised snippets, from their raw int16 steps: the step → noise-unit map is
+ * non-decreasing (stepsAreMonotonic), so the middle values of the normalised snippets are the middle steps
+ * converted, and an even count's median is their mean in float64, as columnMedians takes it: the same bits.
+ */
+export function medianSnippetFromSteps(set: SnippetStepSet, ext: number, f: ChannelNormalizer): Float64Array {
+  const nch = set.channels.length;
+  const w = ext * nch;
+  const out = new Float64Array(w);
+  if (set.count === 0) return out;
+  const lo = new Int32Array(w);
+  const hi = new Int32Array(w);
+  getKernels().columnMiddleInt16(set.data, set.count, w, lo, hi);
+  const gain = Float64Array.from(set.channels, (c) => f.gain[c]);
+  const scale = Float32Array.from(set.channels, (c) => f.scale[c]);
+  const odd = set.count % 2 === 1;
+  for (let j = 0; j < w; j++) {
+    const q = j % nch;
+    const upper = stepToNoiseUnits(hi[j], gain[q], scale[q]);
+    out[j] = odd ? upper : (stepToNoiseUnits(lo[j], gain[q], scale[q]) + upper) / 2;
+  }
   return out;
 }

@@ -34,9 +34,10 @@ export interface ReadCounter {
 
 /**
  * Rows [start - margin, end + margin) of a segment in noise units. `into`, when given (at least that many
- * values), receives the window instead of a fresh array: the returned data is a view of it.
+ * values, or a function returning such a buffer for a window length, called after the read), receives the
+ * window instead of a fresh array: the returned data is a view of it.
  */
-export function readNormalized(src: NormalizedSource, segment: number, start: number, end: number, margin: number, into?: Float32Array): TraceWindow {
+export function readNormalized(src: NormalizedSource, segment: number, start: number, end: number, margin: number, into?: Float32Array | ((length: number) => Float32Array)): TraceWindow {
   const rec = src.recording;
   const nc = rec.numChannels;
   const ns = rec.getNumSamples(segment);
@@ -44,10 +45,12 @@ export function readNormalized(src: NormalizedSource, segment: number, start: nu
   const total = end - start + 2 * margin;
   const a = Math.max(0, first);
   const b = Math.min(ns, end + margin);
-  const data = into ? reusedWindow(into, total * nc, (b > a ? a - first : total) * nc, (b > a ? b - first : total) * nc) : new Float32Array(total * nc);
-  if (b > a) {
+  // Read before `into` is asked for: a read may run kernels, which may detach a resident buffer (kernels.residentFloat32).
+  const raw = b > a ? rec.getTraces({ segment, start: a, end: b }) : null;
+  const buffer = typeof into === 'function' ? into(total * nc) : into;
+  const data = buffer ? reusedWindow(buffer, total * nc, (b > a ? a - first : total) * nc, (b > a ? b - first : total) * nc) : new Float32Array(total * nc);
+  if (raw) {
     // Raw samples straight to noise units in one pass: no intermediate µV block of the whole window.
-    const raw = rec.getTraces({ segment, start: a, end: b });
     const f = channelNormalizer(src);
     const out = data.subarray((a - first) * nc, (b - first) * nc);
     if (raw instanceof Int16Array && kernelsNormalize(f)) normalizeRows16Kernels(raw, f, out);

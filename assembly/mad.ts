@@ -1,0 +1,95 @@
+/**
+ * Median absolute deviation of float64 values, exactly: the same values as the TS reference
+ * (src/kernels/mad.ts). Each median is found by bucketing on the leading bits of an order-preserving
+ * key (one counting pass, one pass copying out the bucket that holds the rank, with no data-dependent
+ * branch), then quickselect among the bucket's few percent of values.
+ */
+/**
+ * MAD of a (n ≥ 1 float64 at pA, overwritten with the absolute deviations), bucketed on `bits` (≤ 16)
+ * leading key bits; pCounts: 2^bits i32 of scratch, pBand: n f64 of scratch. Returns -1 when a NaN
+ * is met: the host then uses the reference.
+ */
+export function medianAbsoluteDeviation(pA: usize, n: i32, bits: i32, pCounts: usize, pBand: usize): f64 {
+  const k = n >> 1;
+  memory.fill(pCounts, 0, <usize>4 << bits);
+  let nan = false;
+  for (let i = 0; i < n; i++) {
+    const v = load<f64>(pA + (<usize>i << 3));
+    nan = nan || v != v;
+    countKey(pCounts, v, bits);
+  }
+  if (nan) return -1;
+  const med = selectFromCounts(pA, n, k, bits, pCounts, pBand);
+  memory.fill(pCounts, 0, <usize>4 << bits);
+  for (let i = 0; i < n; i++) {
+    const a = pA + (<usize>i << 3);
+    const v = abs(load<f64>(a) - med);
+    store<f64>(a, v);
+    nan = nan || v != v;
+    countKey(pCounts, v, bits);
+  }
+  if (nan) return -1;
+  return selectFromCounts(pA, n, k, bits, pCounts, pBand);
+}
+
+@inline
+function bucketOf(v: f64, bits: i32): u32 {
+  const h = <i32>(reinterpret<i64>(v) >>> 32);
+  return <u32>(h ^ ((h >> 31) | 0x80000000)) >>> (32 - bits);
+}
+
+@inline
+function countKey(pCounts: usize, v: f64, bits: i32): void {
+  const c = pCounts + (<usize>bucketOf(v, bits) << 2);
+  store<i32>(c, load<i32>(c) + 1);
+}
+
+/** The k-th smallest of a (NaN-free) from its bucket counts. */
+function selectFromCounts(pA: usize, n: i32, k: i32, bits: i32, pCounts: usize, pBand: usize): f64 {
+  let bucket: u32 = 0;
+  let below: i32 = 0;
+  while (below + load<i32>(pCounts + (<usize>bucket << 2)) <= k) below += load<i32>(pCounts + (<usize>(bucket++) << 2));
+  let m: i32 = 0;
+  for (let i = 0; i < n; i++) {
+    const v = load<f64>(pA + (<usize>i << 3));
+    store<f64>(pBand + (<usize>m << 3), v);
+    m += <i32>(bucketOf(v, bits) == bucket);
+  }
+  return quickselect64(pBand, m, k - below);
+}
+
+/** k-th smallest (0-based) of n f64 at a, partially reordering them: the Hoare quickselect of src/kernels/median.ts. */
+function quickselect64(a: usize, n: i32, k: i32): f64 {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    // Median-of-three pivot keeps sorted or constant inputs from going quadratic.
+    const mid = (lo + hi) >> 1;
+    let p = load<f64>(a + (<usize>mid << 3));
+    const l = load<f64>(a + (<usize>lo << 3));
+    const h = load<f64>(a + (<usize>hi << 3));
+    if ((l <= p && p <= h) || (h <= p && p <= l)) {
+      // p is the middle
+    } else if ((p <= l && l <= h) || (h <= l && l <= p)) p = l;
+    else p = h;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (load<f64>(a + (<usize>i << 3)) < p) i++;
+      while (load<f64>(a + (<usize>j << 3)) > p) j--;
+      if (i <= j) {
+        const pi = a + (<usize>i << 3);
+        const pj = a + (<usize>j << 3);
+        const t = load<f64>(pi);
+        store<f64>(pi, load<f64>(pj));
+        store<f64>(pj, t);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return load<f64>(a + (<usize>k << 3));
+  }
+  return load<f64>(a + (<usize>k << 3));
+}
