@@ -26,3 +26,4 @@ export { medianAbsoluteDeviation } from './mad';
 export { int16MadHistogramBytes, int16MadClear, int16MadCount, int16MadEvaluate } from './int16mad';
 export { prunedCrossings } from './prunedcrossings';
 export { columnMiddleInt16 } from './columnmedian';
+export { sparseMix } from './sparsemix';

@@ -16,6 +16,7 @@ import { stepCrossingsTS } from './stepcrossings.js';
 import { jacobiSweepsTS } from './jacobi.js';
 import { medianAbsoluteDeviationTS } from './mad.js';
 import { int16MadStepsTS } from './int16mad.js';
+import { sparseMixTS } from './sparsemix.js';
 
 export const tsKernels: Kernels = {
   name: 'ts',
@@ -40,4 +41,5 @@ export const tsKernels: Kernels = {
   jacobiSweeps: jacobiSweepsTS,
   medianAbsoluteDeviation: medianAbsoluteDeviationTS,
   int16MadSteps: int16MadStepsTS,
+  sparseMix: sparseMixTS,
 };

@@ -154,6 +154,14 @@ export interface Kernels {
   int16MadSteps(raw: Int16Array, numSamples: number, numChannels: number, out: Float64Array): void;
 
   /**
+   * Sparse channel mixing of a time-major block x (rows × numChannels) into out (rows × (offsets.length − 1)):
+   * out[t, j] = Σ weight[q] · x[t, source[q]] over q in [offsets[j], offsets[j + 1]), summed in float64 in q
+   * order and rounded once to float32. Every backend gives the TS reference's bits (kernels/sparsemix.ts):
+   * motion correction's kriging interpolation.
+   */
+  sparseMix(x: Float32Array, numChannels: number, offsets: Int32Array, source: Int32Array, weight: Float32Array, out: Float32Array): void;
+
+  /**
    * Optional: a float32 buffer of `length` values in the kernels' own memory (the WASM module's), which the
    * kernels read and write in place instead of copying it in and out (template matching keeps its residual
    * window there). Each `slot` is one buffer, reused by the next call for that slot (whose contents are then

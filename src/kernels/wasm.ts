@@ -19,6 +19,7 @@ import { checkStepCrossings } from './stepcrossings.js';
 import { checkJacobiSweeps } from './jacobi.js';
 import { MAD_RADIX_BITS, medianAbsoluteDeviationTS } from './mad.js';
 import { checkInt16MadSteps } from './int16mad.js';
+import { checkSparseMix } from './sparsemix.js';
 import { COLUMN_MEDIAN_BLOCK, checkColumnMedians, checkColumnMiddleInt16 } from './columnmedian.js';
 import { instantiateKernels, type KernelExports, type WasmModuleLike } from './wasmmodule.js';
 
@@ -94,6 +95,7 @@ export function createWasmKernels(source: Uint8Array | WasmModuleLike, what = 'k
     jacobiSweeps: ex.jacobiSweeps ? (m, vt, n, sweeps) => jacobiSweepsWasm(ex, arena, m, vt, n, sweeps) : tsKernels.jacobiSweeps,
     medianAbsoluteDeviation: ex.medianAbsoluteDeviation ? (a) => madWasm(ex, arena, a) : tsKernels.medianAbsoluteDeviation,
     int16MadSteps: ex.int16MadCount ? (raw, ns, nc, out) => int16MadStepsWasm(ex, arena, b, raw, ns, nc, out) : tsKernels.int16MadSteps,
+    sparseMix: ex.sparseMix ? (x, nc, offsets, source, weight, out) => sparseMixWasm(ex, arena, b, x, nc, offsets, source, weight, out) : tsKernels.sparseMix,
   };
 }
 
@@ -722,4 +724,28 @@ function int16MadStepsWasm(ex: KernelExports, arena: WasmArena, b: Blocking, raw
   }
   ex.int16MadEvaluate!(pHist, nc, ns, pOut);
   out.set(arena.f64.subarray(pOut / 8, pOut / 8 + nc));
+}
+
+/** The mixing goes in once; x streams through in row blocks of about the stream budget, out comes back per block. */
+function sparseMixWasm(
+  ex: KernelExports, arena: WasmArena, b: Blocking, x: Float32Array, nc: number, offsets: Int32Array, source: Int32Array, weight: Float32Array, out: Float32Array,
+): void {
+  const nt = checkSparseMix(x, nc, offsets, source, weight, out);
+  const nOut = offsets.length - 1;
+  if (nt === 0 || nOut === 0) return;
+  const terms = offsets[nOut];
+  const rows = Math.min(nt, rowsPerBlock(Math.max(nc, nOut), b.stream));
+  const [pOff, pSrc, pW, pX, pOut] = arena.layout((nOut + 1) * 4, terms * 4, terms * 4, rows * nc * 4, rows * nOut * 4);
+  const buf = arena.f32.buffer as ArrayBuffer;
+  new Int32Array(buf, pOff, nOut + 1).set(offsets.subarray(0, nOut + 1));
+  new Int32Array(buf, pSrc, terms).set(source.subarray(0, terms));
+  new Float32Array(buf, pW, terms).set(weight.subarray(0, terms));
+  const inView = new Float32Array(buf, pX, rows * nc);
+  const outView = new Float32Array(buf, pOut, rows * nOut);
+  for (let t0 = 0; t0 < nt; t0 += rows) {
+    const r = Math.min(rows, nt - t0);
+    inView.set(x.subarray(t0 * nc, (t0 + r) * nc));
+    ex.sparseMix!(pX, r, nc, pOff, nOut, pSrc, pW, pOut);
+    out.set(outView.subarray(0, r * nOut), t0 * nOut);
+  }
 }

@@ -55,6 +55,7 @@ export interface KernelExports {
   int16MadClear?(pHist: number, numChannels: number): void;
   int16MadCount?(pRaw: number, rows: number, numChannels: number, pHist: number): void;
   int16MadEvaluate?(pHist: number, numChannels: number, numSamples: number, pOut: number): void;
+  sparseMix?(pX: number, rows: number, numChannels: number, pOffsets: number, nOut: number, pSrc: number, pW: number, pOut: number): void;
   clippedMedianAcrossChannels?(
     pX: number, numSamples: number, numChannels: number, pSubset: number, m: number, pOut: number, pBuf: number,
     clip: number, back: number, fwd: number, pMed: number, pUntil: number,

@@ -19,6 +19,7 @@
 import { Recording } from '../core/recording.js';
 import type { RecordingSpec, SpecLoader } from '../core/spec.js';
 import { eigenFunction, symmetricEigen } from '../kernels/linalg.js';
+import { getKernels } from '../kernels/registry.js';
 import { allChannels, preprocessedInit, specWithParent } from '../preprocessing/base.js';
 import { Motion, channelsPerShank, displacementAt, validateMotion } from './motion.js';
 
@@ -103,6 +104,13 @@ interface ShankPlan {
   inv: Float64Array;
 }
 
+/**
+ * Bytes of block mixings an InterpolateMotionRecording keeps: every pass reads the blocks in time order,
+ * so a cache this size keeps the mixings of all blocks a read spans (a 384-channel block mixing of about
+ * 30 terms per channel takes ~90 KB, so 700 blocks ≈ 3 minutes of blocks) without growing with the recording.
+ */
+const MIXING_CACHE_BYTES = 64 << 20;
+
 /** A lazy recording whose traces are interpolated, block by block, to the registered geometry. */
 export class InterpolateMotionRecording extends Recording {
   private readonly o: Resolved;
@@ -110,7 +118,9 @@ export class InterpolateMotionRecording extends Recording {
   private readonly shankOf: Int32Array;
   /** Row of each channel in its shank's plan. */
   private readonly rowInShank: Int32Array;
+  /** Whole-recording mixings per `${segment}:${block}`, oldest first (Map order), with their total bytes. */
   private readonly cache = new Map<string, SparseMixing>();
+  private cacheBytes = 0;
 
   constructor(readonly parent: Recording, readonly motion: Motion, opts: CorrectMotionOptions = {}) {
     super(preprocessedInit(parent));
@@ -137,18 +147,33 @@ export class InterpolateMotionRecording extends Recording {
     });
   }
 
-  /** Mixing of shank k for time block b of a segment. */
-  private mixing(segment: number, k: number, block: number): SparseMixing {
-    const key = `${segment}:${k}:${block}`;
-    let m = this.cache.get(key);
-    if (m) return m;
+  /** Mixing of shank k for time block b of a segment (rows and sources in the shank's own order). */
+  private shankMixing(segment: number, k: number, block: number): SparseMixing {
     const plan = this.plans[k];
     const t = this.getTimes(segment, 0, 1)[0] + (block + 0.5) * this.o.blockS;
     const dst = Float64Array.from(plan.pos);
     for (let i = 0; i < plan.channels.length; i++) dst[2 * i + 1] += displacementAt(this.motion, k, segment, t, plan.pos[2 * i + 1]);
-    m = krigingMixing(plan.pos, dst, plan.inv, this.o.sigmaUm, this.o.p);
-    if (this.cache.size > 256) this.cache.delete(this.cache.keys().next().value as string);
+    return krigingMixing(plan.pos, dst, plan.inv, this.o.sigmaUm, this.o.p);
+  }
+
+  /**
+   * The mixing of every channel of the recording for one time block, sources as recording channels: a
+   * channel of a shank the motion does not describe passes through unchanged (weight 1, exact in float64).
+   * Computed once per block while it stays in the byte-sized cache.
+   */
+  private blockMixing(segment: number, block: number): SparseMixing {
+    const key = `${segment}:${block}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const shank = this.plans.map((plan, k) => (plan.channels.length ? this.shankMixing(segment, k, block) : null));
+    const m = assembleMixing(this.parent.numChannels, this.shankOf, this.rowInShank, this.plans.map((p) => p.channels), shank);
+    for (const [oldKey, old] of this.cache) {
+      if (this.cacheBytes + mixingBytes(m) <= MIXING_CACHE_BYTES) break;
+      this.cache.delete(oldKey);
+      this.cacheBytes -= mixingBytes(old);
+    }
     this.cache.set(key, m);
+    this.cacheBytes += mixingBytes(m);
     return m;
   }
 
@@ -160,28 +185,15 @@ export class InterpolateMotionRecording extends Recording {
     const blockSamples = this.o.blockS * this.samplingFrequency;
     const firstBlock = Math.floor(start / blockSamples);
     const lastBlock = Math.floor((end - 1) / blockSamples);
+    const all = isAllChannels(channels, n);
+    const kernels = getKernels();
     for (let b = firstBlock; b <= lastBlock; b++) {
       const t0 = Math.max(start, Math.ceil(b * blockSamples));
       const t1 = Math.min(end, Math.ceil((b + 1) * blockSamples));
-      channels.forEach((c, j) => {
-        const k = this.shankOf[c];
-        if (k < 0) {
-          // A channel of a shank the motion does not describe passes through unchanged.
-          for (let t = t0; t < t1; t++) out[(t - start) * nc + j] = x[(t - start) * n + c];
-          return;
-        }
-        const plan = this.plans[k];
-        const m = this.mixing(segment, k, b);
-        const i = this.rowInShank[c];
-        const q0 = m.offsets[i];
-        const q1 = m.offsets[i + 1];
-        for (let t = t0; t < t1; t++) {
-          const row = (t - start) * n;
-          let s = 0;
-          for (let q = q0; q < q1; q++) s += m.weight[q] * x[row + plan.channels[m.source[q]]];
-          out[(t - start) * nc + j] = s;
-        }
-      });
+      if (t1 <= t0) continue;
+      const full = this.blockMixing(segment, b);
+      const m = all ? full : selectRows(full, channels);
+      kernels.sparseMix(x.subarray((t0 - start) * n, (t1 - start) * n), n, m.offsets, m.source, m.weight, out.subarray((t0 - start) * nc, (t1 - start) * nc));
     }
     return out;
   }
@@ -194,6 +206,68 @@ export class InterpolateMotionRecording extends Recording {
     const a = args as { parent: RecordingSpec; motion: Motion; opts: CorrectMotionOptions };
     return new InterpolateMotionRecording(await load(a.parent), a.motion, a.opts);
   }
+}
+
+/**
+ * One mixing over all `numChannels` channels from the per-shank mixings (rows and sources in each shank's
+ * channel order): sources become recording channels; channels of no shank (shankOf −1) or of a shank
+ * without a mixing pass through with weight 1.
+ */
+export function assembleMixing(
+  numChannels: number, shankOf: Int32Array, rowInShank: Int32Array, shankChannels: Int32Array[], shank: (SparseMixing | null)[],
+): SparseMixing {
+  const offsets = new Int32Array(numChannels + 1);
+  let terms = 0;
+  for (let c = 0; c < numChannels; c++) {
+    const m = shankOf[c] >= 0 ? shank[shankOf[c]] : null;
+    terms += m ? m.offsets[rowInShank[c] + 1] - m.offsets[rowInShank[c]] : 1;
+    offsets[c + 1] = terms;
+  }
+  const source = new Int32Array(terms);
+  const weight = new Float32Array(terms);
+  for (let c = 0; c < numChannels; c++) {
+    const k = shankOf[c];
+    const m = k >= 0 ? shank[k] : null;
+    const at = offsets[c];
+    if (!m) {
+      source[at] = c;
+      weight[at] = 1;
+      continue;
+    }
+    const q0 = m.offsets[rowInShank[c]];
+    const q1 = m.offsets[rowInShank[c] + 1];
+    for (let q = q0; q < q1; q++) {
+      source[at + q - q0] = shankChannels[k][m.source[q]];
+      weight[at + q - q0] = m.weight[q];
+    }
+  }
+  return { offsets, source, weight };
+}
+
+/** The rows of `m` for the given output channels, in their order. */
+function selectRows(m: SparseMixing, channels: Int32Array): SparseMixing {
+  const offsets = new Int32Array(channels.length + 1);
+  for (let j = 0; j < channels.length; j++) offsets[j + 1] = offsets[j] + m.offsets[channels[j] + 1] - m.offsets[channels[j]];
+  const total = offsets[channels.length];
+  const source = new Int32Array(total);
+  const weight = new Float32Array(total);
+  for (let j = 0; j < channels.length; j++) {
+    const q0 = m.offsets[channels[j]];
+    const q1 = m.offsets[channels[j] + 1];
+    source.set(m.source.subarray(q0, q1), offsets[j]);
+    weight.set(m.weight.subarray(q0, q1), offsets[j]);
+  }
+  return { offsets, source, weight };
+}
+
+function isAllChannels(channels: Int32Array, n: number): boolean {
+  if (channels.length !== n) return false;
+  for (let c = 0; c < n; c++) if (channels[c] !== c) return false;
+  return true;
+}
+
+function mixingBytes(m: SparseMixing): number {
+  return m.offsets.byteLength + m.source.byteLength + m.weight.byteLength;
 }
 
 /** The recording interpolated to the registered geometry (lazy; see the design note above). */

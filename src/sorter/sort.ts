@@ -124,7 +124,7 @@ export async function sort(recording: Recording, options: SortOptions = {}): Pro
   const pre = ctx.stage('preprocess', () => preprocess(recording, params));
   reporter.log('info', pre.summary.reason);
   const filtered = pre.recording;
-  const { result: run, cache } = await withTraceCache(recording, filtered, ctx, warnings, (base, counter, motionPeaks) => runPasses(base, counter, motionPeaks, ctx, warnings, options.debug));
+  const { result: run, cache } = await withTraceCache(recording, filtered, ctx, warnings, (rec, counter, drift) => runPasses(rec, counter, drift, ctx, warnings, options.debug));
   // What the sort ran on, as a lazy chain over the input (the cache is gone).
   const rec = run.drift?.corrected ? correctMotion(filtered, run.drift.motion, { sigmaUm: params.motion.sigmaUm }) : filtered;
   const cur = ctx.stage('curate', () => curate(run.matched, run.built.templates, rec, params, run.locations, run.proto.basis.numComponents, reporter));
@@ -219,31 +219,56 @@ interface TraceCacheRecord {
 }
 
 /**
- * Runs `fn` on the preprocessed traces: read from a temporary cache when execution.cacheTraces asks
- * for one (removed when `fn` ends, even on error), else from `filtered` itself. `counter` counts the
- * frames the passes read, from the cache or from the input.
+ * Estimates the motion and runs `fn` on the preprocessed, drift-corrected traces. They are read from a
+ * temporary cache when execution.cacheTraces asks for one (removed when `fn` ends, even on error), else
+ * from the lazy chain over the input. `counter` counts the frames the passes read.
  */
 async function withTraceCache<T>(
   input: Recording,
   filtered: Recording,
   ctx: SortContext,
   warnings: string[],
-  fn: (base: Recording, counter: ReadCounter, motionPeaks: MotionPeaks | null) => Promise<T>,
+  fn: (rec: Recording, counter: ReadCounter, drift: SortMotion | null) => Promise<T>,
 ): Promise<{ result: T; cache: TraceCacheRecord | null }> {
   // Motion estimation and every later pass read the preprocessed traces from one temporary copy
-  // instead of recomputing the filter and reference on each pass. Its int16 step (and the motion peaks'
-  // threshold) needs only a rough noise level (a quarter of a second from each of 4 chunks); the sort's
-  // noise is measured on the cache.
-  const roughNoise = () => ctx.stage('noise for cache', () => estimateNoiseMad(filtered, { numChunks: 4, chunkSamples: Math.round(filtered.samplingFrequency / 4), seed: ctx.seed }));
-  const cache = await maybeCacheTraces(input, filtered, roughNoise, ctx.params, ctx.jobs, ctx.reporter, ctx.stage);
-  if (cache?.clippedSamples) warnings.push(`${cache.clippedSamples} samples beyond ±512 noise sd were clipped in the int16 trace cache: set execution.cacheDtype = float32 to keep them`);
-  const counter: ReadCounter = { frames: 0, reads: 0 };
+  // instead of recomputing the filter and reference on each pass; its motion peaks come with it.
+  const filteredCache = await maybeCacheTraces(input, filtered, ctx, warnings, { label: 'cache traces', noiseLabel: 'noise for cache', motionPeaks: true });
+  let correctedCache: TraceCache | null = null;
   try {
-    const result = await fn(cache?.recording ?? filtered, counter, cache?.motionPeaks ?? null);
-    return { result, cache: cache && { dtype: cache.dtype, bytesWritten: cache.bytesWritten, chunks: cache.chunks, clippedSamples: cache.clippedSamples } };
+    const base = filteredCache?.recording ?? filtered;
+    const drift = ctx.stage('motion', () => estimateDrift(base, ctx.params, ctx.reporter, filteredCache?.motionPeaks ?? null));
+    if (drift) ctx.reporter.log('info', drift.decision.reason);
+    let rec = base;
+    if (drift?.corrected) {
+      // The interpolation is the costliest read of all: done once, into a cache of corrected traces, which
+      // replaces the uncorrected one (no longer read). float32 keeps the interpolated values exactly: an int16
+      // step after interpolation cost gt-drift 0.011 of mean accuracy.
+      rec = correctMotion(base, drift.motion, { sigmaUm: ctx.params.motion.sigmaUm });
+      correctedCache = await maybeCacheTraces(input, rec, ctx, warnings, { label: 'cache corrected traces', noiseLabel: 'noise for corrected cache', motionPeaks: false, dtype: 'float32' });
+      if (correctedCache) {
+        filteredCache?.dispose();
+        rec = correctedCache.recording;
+      }
+    }
+    const counter: ReadCounter = { frames: 0, reads: 0 };
+    const result = await fn(rec, counter, drift);
+    return { result, cache: traceCacheRecord(filteredCache, correctedCache) };
   } finally {
-    cache?.dispose();
+    correctedCache?.dispose();
+    filteredCache?.dispose();
   }
+}
+
+/** The figures of the cache the passes read, with the bytes and input reads of both caches when there were two. */
+function traceCacheRecord(filteredCache: TraceCache | null, correctedCache: TraceCache | null): TraceCacheRecord | null {
+  const read = correctedCache ?? filteredCache;
+  if (!read) return null;
+  return {
+    dtype: read.dtype,
+    bytesWritten: (filteredCache?.bytesWritten ?? 0) + (correctedCache?.bytesWritten ?? 0),
+    chunks: (filteredCache ?? read).chunks,
+    clippedSamples: (filteredCache?.clippedSamples ?? 0) + (correctedCache?.clippedSamples ?? 0),
+  };
 }
 
 /** Everything the passes over the (cached) traces produce. */
@@ -260,15 +285,9 @@ interface SortPasses {
   counter: ReadCounter;
 }
 
-/**
- * Motion → noise → geometry → prototype → detection → clustering → templates → matching, on `base`.
- * `motionPeaks`: found while the trace cache was written (else the motion stage makes its own pass).
- */
-async function runPasses(base: Recording, counter: ReadCounter, motionPeaks: MotionPeaks | null, ctx: SortContext, warnings: string[], debug: SortDebug | undefined): Promise<SortPasses> {
+/** Noise → geometry → prototype → detection → clustering → templates → matching, on `rec` (already corrected when `drift` says so). */
+async function runPasses(rec: Recording, counter: ReadCounter, drift: SortMotion | null, ctx: SortContext, warnings: string[], debug: SortDebug | undefined): Promise<SortPasses> {
   const { params, reporter, seed, jobs, stage } = ctx;
-  const drift = stage('motion', () => estimateDrift(base, params, reporter, motionPeaks));
-  if (drift) reporter.log('info', drift.decision.reason);
-  const rec = drift?.corrected ? correctMotion(base, drift.motion, { sigmaUm: params.motion.sigmaUm }) : base;
   const scale = stage('noise levels', () => noiseScale(rec, ctx, warnings));
   const src: NormalizedSource = { recording: rec, scale, counter };
   const locations = rec.hasProbe() ? rec.getChannelLocations() : fallbackLocations(rec.numChannels);
@@ -473,26 +492,35 @@ function chooseCommonReference(filtered: Recording, params: SorterParams): Prepr
     : { commonReference: 'none', commonNoiseSd: commonSd, referenceClipUv: null, reason: `${level} (< preprocessing.commonNoiseMinSd = ${min}): no common reference` };
 }
 
-/** Writes the preprocessed traces to a temporary cache when execution.cacheTraces asks for it (see decideTraceCache). */
+/**
+ * Writes `rec` (the preprocessed or the corrected traces) to a temporary cache when execution.cacheTraces
+ * asks for it (see decideTraceCache). Its int16 step needs only a rough noise level of `rec` (a quarter of
+ * a second from each of 4 chunks): the sort's noise is measured on the cache. `motionPeaks`: also detect
+ * the motion peaks in the writing pass when motion will be estimated (thresholded on the same rough noise).
+ */
 async function maybeCacheTraces(
   input: Recording,
   rec: Recording,
-  noise: () => Float32Array,
-  params: SorterParams,
-  jobs: number | undefined,
-  reporter: Reporter,
-  stage: StageTimer,
+  ctx: SortContext,
+  warnings: string[],
+  how: { label: string; noiseLabel: string; motionPeaks: boolean; dtype?: TraceCacheDtype },
 ): Promise<TraceCache | null> {
+  const { params, reporter, stage } = ctx;
   const ex = params.execution;
-  const dtype = ex.cacheDtype as TraceCacheDtype;
+  const dtype = how.dtype ?? (ex.cacheDtype as TraceCacheDtype);
   const tempDir = ex.tempDir || undefined;
   const decision = decideTraceCache(ex.cacheTraces as TraceCacheMode, input, rec, FULL_PASSES, dtype, tempDir);
-  reporter.log('debug', `trace cache: ${decision.reason}`);
+  reporter.log('debug', `${how.label}: ${decision.reason}`);
   if (!decision.cache) return null;
-  const noiseSd = noise();
-  // When motion will be estimated, its peaks are found in this pass (thresholded on the same rough noise).
-  const motionPeaks = wantsDrift(rec, params) ? { noiseSd, params: motionPeakParams(params) } : undefined;
-  return stage('cache traces', () => cacheTraces(rec, { noiseSd, dtype, tempDir, jobs, reporter, motionPeaks }));
+  const wantPeaks = how.motionPeaks && wantsDrift(rec, params);
+  // float32 stores values as they are: only the int16 step and the motion peaks' threshold need the noise.
+  const noiseSd = dtype === 'int16' || wantPeaks
+    ? stage(how.noiseLabel, () => estimateNoiseMad(rec, { numChunks: 4, chunkSamples: Math.round(rec.samplingFrequency / 4), seed: ctx.seed }))
+    : new Float32Array(rec.numChannels);
+  const motionPeaks = wantPeaks ? { noiseSd, params: motionPeakParams(params) } : undefined;
+  const cache = await stage(how.label, () => cacheTraces(rec, { noiseSd, dtype, tempDir, jobs: ctx.jobs, reporter, motionPeaks }));
+  if (cache.clippedSamples) warnings.push(`${cache.clippedSamples} samples beyond ±512 noise sd were clipped in the int16 trace cache: set execution.cacheDtype = float32 to keep them`);
+  return cache;
 }
 
 function makeDetectionSetup(rec: Recording, params: SorterParams, locations: Float64Array): DetectionSetup {
