@@ -5,13 +5,13 @@
  * an even count is taken in float64, as numpy.
  */
 
-import { quickselect } from './median';
+import { quickselect, selectBranchFree } from './median';
 
 const BLOCK: i32 = 64;
 
 function median(a: usize, n: i32): f64 {
   const h = n >> 1;
-  const upper = quickselect(a, n, h);
+  const upper = quickselect<f32>(a, n, h);
   if (n & 1) return <f64>upper;
   // After selecting index h, every value below it is in a[0..h): the lower middle is their maximum.
   let lower = load<f32>(a);
@@ -35,48 +35,6 @@ export function columnMedians(pX: usize, rows: i32, cols: i32, pOut: usize, pBuf
 }
 
 /**
- * k-th smallest of the i32 values a[lo..hi] (0-based, absolute index k), partially reordering them so that
- * every value in front of k is at most a[k]. Integers have no NaN and no signed zero, so any exact
- * selection gives the same value: branch-free Lomuto partitions (always swap, advance on the comparison)
- * avoid the mispredictions of quickselect's data-dependent loops; values equal to the pivot are split off
- * by a second pass, so ties (int16 steps repeat often) cannot make it quadratic.
- */
-function selectInt(a: usize, n: i32, k: i32): i32 {
-  let lo = 0;
-  let hi = n - 1;
-  while (hi > lo) {
-    const l = load<i32>(a + <usize>lo * 4), h = load<i32>(a + <usize>hi * 4);
-    const m = load<i32>(a + <usize>((lo + hi) >> 1) * 4);
-    const p = max<i32>(min<i32>(l, h), min<i32>(max<i32>(l, h), m));
-    let s = lo;
-    for (let i = lo; i <= hi; i++) {
-      const pi = a + <usize>i * 4, ps = a + <usize>s * 4;
-      const v = load<i32>(pi);
-      store<i32>(pi, load<i32>(ps));
-      store<i32>(ps, v);
-      s += <i32>(v < p);
-    }
-    // [lo, s) < p ≤ [s, hi]: the ties only need splitting off when k is not below s.
-    if (k < s) {
-      hi = s - 1;
-      continue;
-    }
-    let e = s;
-    for (let i = s; i <= hi; i++) {
-      const pi = a + <usize>i * 4, pe = a + <usize>e * 4;
-      const v = load<i32>(pi);
-      store<i32>(pi, load<i32>(pe));
-      store<i32>(pe, v);
-      e += <i32>(v == p);
-    }
-    // [s, e) == p (never empty: p is one of the values), [e, hi] > p.
-    if (k < e) return p;
-    lo = e;
-  }
-  return load<i32>(a + <usize>k * 4);
-}
-
-/**
  * For each column j of x (rows × cols int16, row-major): pLo[j] and pHi[j] (i32) = the values of rank
  * (rows − 1) >> 1 and rows >> 1 (the two middle values; equal for an odd count). pBuf: 64 × rows i32 of
  * scratch. rows ≥ 1.
@@ -91,7 +49,7 @@ export function columnMiddleInt16(pX: usize, rows: i32, cols: i32, pLo: usize, p
     }
     for (let j = 0; j < nj; j++) {
       const a = pBuf + <usize>j * <usize>rows * 4;
-      const upper = selectInt(a, rows, h);
+      const upper = selectBranchFree<i32>(a, rows, h);
       let lower = upper;
       if ((rows & 1) == 0) {
         // After selecting rank h every value in a[0..h) is at most it: the lower middle is their maximum.

@@ -4,6 +4,8 @@
  * key (one counting pass, one pass copying out the bucket that holds the rank, with no data-dependent
  * branch), then quickselect among the bucket's few percent of values.
  */
+import { quickselect } from './median';
+
 /**
  * MAD of a (n ≥ 1 float64 at pA, overwritten with the absolute deviations), bucketed on `bits` (≤ 16)
  * leading key bits; pCounts: 2^bits i32 of scratch, pBand: n f64 of scratch. Returns -1 when a NaN
@@ -55,41 +57,5 @@ function selectFromCounts(pA: usize, n: i32, k: i32, bits: i32, pCounts: usize, 
     store<f64>(pBand + (<usize>m << 3), v);
     m += <i32>(bucketOf(v, bits) == bucket);
   }
-  return quickselect64(pBand, m, k - below);
-}
-
-/** k-th smallest (0-based) of n f64 at a, partially reordering them: the Hoare quickselect of src/kernels/median.ts. */
-function quickselect64(a: usize, n: i32, k: i32): f64 {
-  let lo = 0;
-  let hi = n - 1;
-  while (hi > lo) {
-    // Median-of-three pivot keeps sorted or constant inputs from going quadratic.
-    const mid = (lo + hi) >> 1;
-    let p = load<f64>(a + (<usize>mid << 3));
-    const l = load<f64>(a + (<usize>lo << 3));
-    const h = load<f64>(a + (<usize>hi << 3));
-    if ((l <= p && p <= h) || (h <= p && p <= l)) {
-      // p is the middle
-    } else if ((p <= l && l <= h) || (h <= l && l <= p)) p = l;
-    else p = h;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (load<f64>(a + (<usize>i << 3)) < p) i++;
-      while (load<f64>(a + (<usize>j << 3)) > p) j--;
-      if (i <= j) {
-        const pi = a + (<usize>i << 3);
-        const pj = a + (<usize>j << 3);
-        const t = load<f64>(pi);
-        store<f64>(pi, load<f64>(pj));
-        store<f64>(pj, t);
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return load<f64>(a + (<usize>k << 3));
-  }
-  return load<f64>(a + (<usize>k << 3));
+  return quickselect<f64>(pBand, m, k - below);
 }

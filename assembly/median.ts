@@ -10,15 +10,15 @@
  * channels up) bracket each row's median by order statistics of a subsample of the row instead.
  */
 
-/** k-th smallest of a[0..n) (0-based), partially reordering a (the TS reference's pivot and swap order). */
-export function quickselect(a: usize, n: i32, k: i32): f32 {
+/** k-th smallest of a[0..n) (0-based; f32 or f64), partially reordering a (the TS reference's pivot and swap order). */
+export function quickselect<T>(a: usize, n: i32, k: i32): T {
   let lo = 0;
   let hi = n - 1;
   while (hi > lo) {
     // Median-of-three pivot keeps sorted or constant inputs from going quadratic.
     const mid = (lo + hi) >> 1;
-    let p = load<f32>(a + <usize>mid * 4);
-    const l = load<f32>(a + <usize>lo * 4), h = load<f32>(a + <usize>hi * 4);
+    let p = load<T>(a + <usize>mid * sizeof<T>());
+    const l = load<T>(a + <usize>lo * sizeof<T>()), h = load<T>(a + <usize>hi * sizeof<T>());
     if ((l <= p && p <= h) || (h <= p && p <= l)) {
       // p is the middle
     } else if ((p <= l && l <= h) || (h <= l && l <= p)) p = l;
@@ -26,29 +26,29 @@ export function quickselect(a: usize, n: i32, k: i32): f32 {
     let i = lo;
     let j = hi;
     while (i <= j) {
-      while (load<f32>(a + <usize>i * 4) < p) i++;
-      while (load<f32>(a + <usize>j * 4) > p) j--;
+      while (load<T>(a + <usize>i * sizeof<T>()) < p) i++;
+      while (load<T>(a + <usize>j * sizeof<T>()) > p) j--;
       if (i <= j) {
-        const pi = a + <usize>i * 4, pj = a + <usize>j * 4;
-        const t = load<f32>(pi);
-        store<f32>(pi, load<f32>(pj));
-        store<f32>(pj, t);
+        const pi = a + <usize>i * sizeof<T>(), pj = a + <usize>j * sizeof<T>();
+        const t = load<T>(pi);
+        store<T>(pi, load<T>(pj));
+        store<T>(pj, t);
         i++;
         j--;
       }
     }
     if (k <= j) hi = j;
     else if (k >= i) lo = i;
-    else return load<f32>(a + <usize>k * 4);
+    else return load<T>(a + <usize>k * sizeof<T>());
   }
-  return load<f32>(a + <usize>k * 4);
+  return load<T>(a + <usize>k * sizeof<T>());
 }
 
 /** Median of a[0..n) as numpy defines it; reorders a. NaN for n = 0. */
 function medianInPlace(a: usize, n: i32): f32 {
   if (n == 0) return NaN;
   const h = n >> 1;
-  const upper = quickselect(a, n, h);
+  const upper = quickselect<f32>(a, n, h);
   if (n & 1) return upper;
   // After selecting index h, every value below it is in a[0..h): the lower middle is their maximum.
   let lower = load<f32>(a);
@@ -60,28 +60,30 @@ function medianInPlace(a: usize, n: i32): f32 {
 }
 
 /**
- * k-th smallest of a[0..n) (0-based) for NaN-free values, partially reordering a like quickselect (every
- * value in front of k is at most a[k]). Branch-free Lomuto partitions: on the window's ~100 values of noise
- * the data-dependent branches of quickselect mispredict about half the time, which costs more than the
- * comparisons. Values equal to the pivot are split off by a second pass, so ties cannot make it quadratic.
+ * k-th smallest of a[0..n) (0-based) for NaN-free 4-byte values (f32 or i32), partially reordering a like
+ * quickselect (every value in front of k is at most a[k]). Branch-free Lomuto partitions: on the window's
+ * ~100 values of noise the data-dependent branches of quickselect mispredict about half the time, which
+ * costs more than the comparisons. Values equal to the pivot are split off by a second pass, so ties (int16
+ * steps repeat often) cannot make it quadratic. The stored value is returned, so a -0 stays -0.
  */
-function selectNoNaN(a: usize, n: i32, k: i32): f32 {
+export function selectBranchFree<T>(a: usize, n: i32, k: i32): T {
   let lo = 0;
   let hi = n - 1;
   while (hi > lo) {
     const mid = (lo + hi) >> 1;
-    let p = load<f32>(a + <usize>mid * 4);
-    const l = load<f32>(a + <usize>lo * 4), h = load<f32>(a + <usize>hi * 4);
+    let p = load<T>(a + <usize>mid * 4);
+    const l = load<T>(a + <usize>lo * 4), h = load<T>(a + <usize>hi * 4);
     // Median of three: max(min(l, h), min(max(l, h), p)).
-    p = max<f32>(min<f32>(l, h), min<f32>(max<f32>(l, h), p));
+    p = max<T>(min<T>(l, h), min<T>(max<T>(l, h), p));
     let s = lo;
     for (let i = lo; i <= hi; i++) {
       const pi = a + <usize>i * 4, ps = a + <usize>s * 4;
-      const v = load<f32>(pi);
-      store<f32>(pi, load<f32>(ps));
-      store<f32>(ps, v);
+      const v = load<T>(pi);
+      store<T>(pi, load<T>(ps));
+      store<T>(ps, v);
       s += <i32>(v < p);
     }
+    // [lo, s) < p ≤ [s, hi]: the ties only need splitting off when k is not below s.
     if (k < s) {
       hi = s - 1;
       continue;
@@ -89,16 +91,16 @@ function selectNoNaN(a: usize, n: i32, k: i32): f32 {
     let e = s;
     for (let i = s; i <= hi; i++) {
       const pi = a + <usize>i * 4, pe = a + <usize>e * 4;
-      const v = load<f32>(pi);
-      store<f32>(pi, load<f32>(pe));
-      store<f32>(pe, v);
+      const v = load<T>(pi);
+      store<T>(pi, load<T>(pe));
+      store<T>(pe, v);
       e += <i32>(v <= p);
     }
     // [s, e) holds the values equal to p (at least the pivot itself, so the range always shrinks).
-    if (k < e) return load<f32>(a + <usize>k * 4);
+    if (k < e) return load<T>(a + <usize>k * 4);
     lo = e;
   }
-  return load<f32>(a + <usize>k * 4);
+  return load<T>(a + <usize>k * 4);
 }
 
 /**
@@ -190,7 +192,7 @@ function selectInWindow(src: usize, m: i32, lo: f32, hi: f32, pBuf: usize): i32 
     }
   }
   if (!(below + inside + above == m && below <= lowRank && h < below + inside)) return -1;
-  const upper = selectNoNaN(pBuf, inside, h - below);
+  const upper = selectBranchFree<f32>(pBuf, inside, h - below);
   if (even) {
     // After selecting rank h − below, the lower middle is the largest value in front of it.
     let lower = load<f32>(pBuf);
@@ -228,9 +230,9 @@ function subsampleBracket(src: usize, m: i32): void {
   const d = (n * 5) >> 5;
   const kLo = ((n - 1) >> 1) - d;
   const kHi = (n >> 1) + d;
-  bracketLo = selectNoNaN(SUBSAMPLE_SCRATCH, n, kLo);
+  bracketLo = selectBranchFree<f32>(SUBSAMPLE_SCRATCH, n, kLo);
   // After selecting rank kLo, every value from kLo + 1 on is at least bracketLo.
-  bracketHi = selectNoNaN(SUBSAMPLE_SCRATCH + <usize>(kLo + 1) * 4, n - kLo - 1, kHi - kLo - 1);
+  bracketHi = selectBranchFree<f32>(SUBSAMPLE_SCRATCH + <usize>(kLo + 1) * 4, n - kLo - 1, kHi - kLo - 1);
 }
 
 /** out[t] = median over subset (int32 channel indices, already validated) of x[t*numChannels + c]. */
