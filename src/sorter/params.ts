@@ -184,12 +184,12 @@ export const SORTER_PARAMS = {
     cacheTraces: {
       default: 'auto',
       choices: ['auto', 'on', 'off'],
-      meaning: "Write the preprocessed traces once to a temporary file that every later pass reads, instead of recomputing the filter, reference and drift correction on each pass. 'auto' = on when there is preprocessing to save and the temporary folder has twice the room (int16: 2 bytes per sample and channel).",
+      meaning: "Write the preprocessed traces once to a temporary file that every later pass reads, instead of recomputing the filter, reference and drift correction on each pass. 'auto' = on when there is preprocessing to save and the temporary folder has twice the room (int16: 2 bytes per sample and channel). When drift is corrected, the corrected traces replace it in a float32 cache (4 bytes per sample and channel: int16 steps after the interpolation cost gt-drift 0.011 of mean accuracy).",
     },
     cacheDtype: {
       default: 'int16',
       choices: ['int16', 'float32'],
-      meaning: 'Sample type of the trace cache: int16 steps of 1/64 noise sd (rounding error ~1/220 sd; clips beyond 512 sd), or float32 (exact, twice the size).',
+      meaning: 'Sample type of the trace cache: int16 steps of 1/64 noise sd (rounding error ~1/220 sd; clips beyond 512 sd), or float32 (exact, twice the size). The cache of drift-corrected traces is always float32.',
     },
     tempDir: { default: '', meaning: 'Folder for the trace cache (empty: the system temporary folder). Removed at the end of the sort, also on error.' },
   },
