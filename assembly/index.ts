@@ -27,3 +27,5 @@ export { int16MadHistogramBytes, int16MadClear, int16MadCount, int16MadEvaluate 
 export { prunedCrossings } from './prunedcrossings';
 export { columnMiddleInt16 } from './columnmedian';
 export { sparseMix } from './sparsemix';
+export { quantizeInt16RowRef } from './quantize';
+export { subtractTemplate } from './subtracttemplate';

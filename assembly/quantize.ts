@@ -18,8 +18,13 @@ const LIMIT: f64 = 32767;
  */
 // @ts-ignore: decorator
 @inline function roundedSteps4(px: usize, pi: usize): v128 {
+  return stepsOf4(v128.load(px), pi);
+}
+
+/** roundedSteps4 of four samples already loaded (or already referenced). */
+// @ts-ignore: decorator
+@inline function stepsOf4(v: v128, pi: usize): v128 {
   const half = f64x2.splat(0.5);
-  const v = v128.load(px);
   const a = f64x2.floor(f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v), v128.load(pi)), half));
   const b = f64x2.floor(f64x2.add(f64x2.mul(promoteHigh(v), v128.load(pi, 16)), half));
   return v128.shuffle<i32>(i32x4.trunc_sat_f64x2_s_zero(a), i32x4.trunc_sat_f64x2_s_zero(b), 0, 1, 4, 5);
@@ -103,4 +108,51 @@ export function scaleChannels(pX: usize, numSamples: i32, numChannels: i32, pSca
     for (; c + 4 <= nc; c += 4) v128.store(po + <usize>c * 4, f32x4.mul(v128.load(px + <usize>c * 4), v128.load(pScale + <usize>c * 4)));
     for (; c < nc; c++) store<f32>(po + <usize>c * 4, load<f32>(px + <usize>c * 4) * load<f32>(pScale + <usize>c * 4));
   }
+}
+
+/**
+ * quantizeInt16 of x[t, c] − ref[t] (float32 difference, then the same arithmetic): the common reference's
+ * subtraction fused into the cache's encoding. ref: numSamples f32. Returns the number of clipped values.
+ */
+export function quantizeInt16RowRef(pX: usize, numSamples: i32, numChannels: i32, pRef: usize, pInv: usize, pOut: usize): i32 {
+  const nc = numChannels;
+  const hi = i32x4.splat(<i32>LIMIT);
+  const lo = i32x4.splat(-<i32>LIMIT);
+  const lo16 = i16x8.splat(-<i16>LIMIT);
+  let counts = i32x4.splat(0);
+  let clipped: i32 = 0;
+  for (let t = 0; t < numSamples; t++) {
+    const px = pX + <usize>t * <usize>nc * 4;
+    const po = pOut + <usize>t * <usize>nc * 2;
+    const r = load<f32>(pRef + <usize>t * 4);
+    const r4 = f32x4.splat(r);
+    let c = 0;
+    for (; c + 8 <= nc; c += 8) {
+      const i4 = stepsOf4(f32x4.sub(v128.load(px + <usize>c * 4), r4), pInv + <usize>c * 8);
+      const j4 = stepsOf4(f32x4.sub(v128.load(px + <usize>c * 4 + 16), r4), pInv + <usize>c * 8 + 32);
+      counts = i32x4.sub(counts, v128.or(i32x4.gt_s(i4, hi), i32x4.lt_s(i4, lo)));
+      counts = i32x4.sub(counts, v128.or(i32x4.gt_s(j4, hi), i32x4.lt_s(j4, lo)));
+      v128.store(po + <usize>c * 2, i16x8.max_s(i16x8.narrow_i32x4_s(i4, j4), lo16));
+    }
+    for (; c + 4 <= nc; c += 4) {
+      const i4 = stepsOf4(f32x4.sub(v128.load(px + <usize>c * 4), r4), pInv + <usize>c * 8);
+      counts = i32x4.sub(counts, v128.or(i32x4.gt_s(i4, hi), i32x4.lt_s(i4, lo)));
+      const q8 = i16x8.max_s(i16x8.narrow_i32x4_s(i4, i4), lo16);
+      v128.store64_lane(po + <usize>c * 2, q8, 0);
+    }
+    for (; c < nc; c++) {
+      let q = Math.floor(<f64>(load<f32>(px + <usize>c * 4) - r) * load<f64>(pInv + <usize>c * 8) + 0.5);
+      if (q > LIMIT) {
+        q = LIMIT;
+        clipped++;
+      } else if (q < -LIMIT) {
+        q = -LIMIT;
+        clipped++;
+      } else if (q != q) {
+        q = 0;
+      }
+      store<i16>(po + <usize>c * 2, <i16><i32>q);
+    }
+  }
+  return clipped + i32x4.extract_lane(counts, 0) + i32x4.extract_lane(counts, 1) + i32x4.extract_lane(counts, 2) + i32x4.extract_lane(counts, 3);
 }

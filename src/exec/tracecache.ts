@@ -24,6 +24,7 @@ import {
   motionChunkInterior, motionPeakSetup, motionPeaksInSteps, motionPeaksInWindow, motionStepLimits,
 } from '../motion/peaks.js';
 import { formatBytes } from '../io/bytesource.js';
+import { CommonReferenceRecording } from '../preprocessing/common_reference.js';
 import { readTracesScratch } from '../preprocessing/filter.js';
 import type { TraceChunk } from './chunks.js';
 import { runChunks } from './executor.js';
@@ -127,16 +128,17 @@ export function cacheTaskInit(recording: Recording, args: CacheTaskArgs): CacheT
  */
 export function cacheChunkTask(recording: Recording, chunk: TraceChunk, args: CacheTaskArgs, ctx: { state: CacheTaskState }): CacheChunkResult {
   const nc = recording.numChannels;
-  const tr = readTracesScratch(recording, chunk.segment, chunk.start, chunk.end);
   let bytes: Uint8Array;
   let steps: Int16Array | null = null;
   let clipped = 0;
   if (args.dtype === 'float32') {
+    const tr = readTracesScratch(recording, chunk.segment, chunk.start, chunk.end);
     bytes = new Uint8Array(tr.buffer, tr.byteOffset, tr.byteLength);
   } else {
-    if (ctx.state.steps.length < tr.length) ctx.state.steps = new Int16Array(tr.length);
-    steps = ctx.state.steps.subarray(0, tr.length);
-    clipped = quantizeTraces(tr, nc, args.invGain, steps);
+    const length = (chunk.end - chunk.start) * nc;
+    if (ctx.state.steps.length < length) ctx.state.steps = new Int16Array(length);
+    steps = ctx.state.steps.subarray(0, length);
+    clipped = quantizeChunk(recording, chunk, args.invGain, steps);
     bytes = new Uint8Array(steps.buffer, steps.byteOffset, steps.byteLength);
   }
   writeAt(args.files[chunk.segment], bytes, chunk.start * nc * bytesPerSample(args.dtype));
@@ -151,6 +153,18 @@ export function cacheChunkTask(recording: Recording, chunk: TraceChunk, args: Ca
   }
   const uv = cachedRows(bytes, args, nc, 0, chunk.end - chunk.start);
   return { clipped, motionPeaks: motionPeaksInWindow(recording, uv, chunk.segment, chunk.start, inner.from, inner.to, setup) };
+}
+
+/**
+ * The chunk's preprocessed traces as int16 steps. A global common reference last in the chain is subtracted
+ * inside the encoding pass (quantizeInt16RowRef: the same float32 differences) instead of in a pass of its own.
+ */
+function quantizeChunk(recording: Recording, chunk: TraceChunk, invGain: Float64Array, steps: Int16Array): number {
+  if (recording instanceof CommonReferenceRecording) {
+    const parts = recording.readScratchUnreferenced(chunk.segment, chunk.start, chunk.end);
+    if (parts) return getKernels().quantizeInt16RowRef(parts.traces, recording.numChannels, parts.rowReference, invGain, steps);
+  }
+  return quantizeTraces(readTracesScratch(recording, chunk.segment, chunk.start, chunk.end), recording.numChannels, invGain, steps);
 }
 
 function bytesPerSample(dtype: TraceCacheDtype): number {

@@ -61,3 +61,36 @@ export function scaleChannelsTS(x: Float32Array, numChannels: number, scale: Flo
     for (let c = 0; c < nc; c++) out[i + c] = x[i + c] * scale[c];
   }
 }
+
+export function checkQuantizeRowRef(x: ArrayLike<number>, numChannels: number, rowRef: ArrayLike<number>, invGain: ArrayLike<number>, out: ArrayLike<number>): void {
+  checkBlock('quantizeInt16RowRef', x.length, numChannels, invGain.length, out.length);
+  const rows = x.length / numChannels;
+  if (rowRef.length < rows) throw new Error(`quantizeInt16RowRef: ${rowRef.length} row references for ${rows} rows`);
+}
+
+/**
+ * quantizeInt16TS of x[t, c] − rowRef[t] (the float32 difference), without writing the difference: the
+ * common reference's subtraction and the trace cache's encoding in one pass. x is not modified.
+ */
+export function quantizeInt16RowRefTS(x: Float32Array, numChannels: number, rowRef: Float32Array, invGain: Float64Array, out: Int16Array): number {
+  checkQuantizeRowRef(x, numChannels, rowRef, invGain, out);
+  const nc = numChannels;
+  let clipped = 0;
+  for (let i = 0, t = 0; i < x.length; i += nc, t++) {
+    const r = rowRef[t];
+    for (let c = 0; c < nc; c++) {
+      let q = Math.floor(Math.fround(x[i + c] - r) * invGain[c] + 0.5);
+      if (q > INT16_LIMIT) {
+        q = INT16_LIMIT;
+        clipped++;
+      } else if (q < -INT16_LIMIT) {
+        q = -INT16_LIMIT;
+        clipped++;
+      } else if (q !== q) {
+        q = 0;
+      }
+      out[i + c] = q;
+    }
+  }
+  return clipped;
+}

@@ -8,9 +8,10 @@ import { gemmTS } from './gemm.js';
 import { clippedMedianAcrossChannelsTS, medianAcrossChannelsTS } from './median.js';
 import { accumulateCovarianceTS } from './covariance.js';
 import { correlateChannelsTS } from './correlate.js';
-import { dequantizeInt16TS, quantizeInt16TS, scaleChannelsTS } from './quantize.js';
+import { dequantizeInt16TS, quantizeInt16RowRefTS, quantizeInt16TS, scaleChannelsTS } from './quantize.js';
 import { shiftedDotsTS } from './shifteddots.js';
 import { gatheredShiftedDotsTS } from './gathereddots.js';
+import { subtractTemplateTS } from './subtracttemplate.js';
 import { columnMediansTS, columnMiddleInt16TS } from './columnmedian.js';
 import { stepCrossingsTS } from './stepcrossings.js';
 import { jacobiSweepsTS } from './jacobi.js';
@@ -29,7 +30,9 @@ export const tsKernels: Kernels = {
   correlateChannels: correlateChannelsTS,
   shiftedDots: shiftedDotsTS,
   gatheredShiftedDots: gatheredShiftedDotsTS,
+  subtractTemplate: subtractTemplateTS,
   quantizeInt16: quantizeInt16TS,
+  quantizeInt16RowRef: quantizeInt16RowRefTS,
   dequantizeInt16: dequantizeInt16TS,
   scaleChannels: scaleChannelsTS,
   columnMedians: columnMediansTS,

@@ -85,10 +85,23 @@ export interface Kernels {
   ): void;
 
   /**
+   * x[(start+p)·ld + cols[q]] −= a · w[p·n + q] and, when variance is given (same shape as x), variance[same]
+   * += (k · w[p·n + q]) · w[p·n + q], for p < rows, q < n = cols.length; each in float64, stored as float32
+   * (template matching subtracts a fitted spike and adds the error variance it leaves in one call).
+   */
+  subtractTemplate(x: Float32Array, ld: number, start: number, rows: number, cols: Int32Array, w: Float32Array, a: number, variance: Float32Array | null, k: number): void;
+
+  /**
    * int16 encoding of a time-major float32 block: out = floor(x · invGain[c] + 0.5) in float64, clipped to
    * ±32767 (NaN → 0). Returns the number of clipped values.
    */
   quantizeInt16(x: Float32Array, numChannels: number, invGain: Float64Array, out: Int16Array): number;
+
+  /**
+   * quantizeInt16 of x[t, c] − rowRef[t] (float32 difference), x not modified: a global common reference
+   * subtracted and encoded in one pass (the trace cache). Same values as subtracting, then quantizeInt16.
+   */
+  quantizeInt16RowRef(x: Float32Array, numChannels: number, rowRef: Float32Array, invGain: Float64Array, out: Int16Array): number;
 
   /** out = q · gain[c], the float64 product rounded to float32 (a scaled read of int16 data). */
   dequantizeInt16(q: Int16Array, numChannels: number, gain: Float64Array, out: Float32Array): void;

@@ -10,8 +10,9 @@ import { tsKernels } from './tsbackend.js';
 import { WasmArena } from './wasmarena.js';
 import { checkGemmShapes } from './gemm.js';
 import { checkShiftedDots } from './shifteddots.js';
+import { checkSubtractTemplate, subtractTemplateTS } from './subtracttemplate.js';
 import { checkGatheredShiftedDots } from './gathereddots.js';
-import { checkQuantize } from './quantize.js';
+import { checkQuantize, checkQuantizeRowRef } from './quantize.js';
 import { checkSosfiltfilt, steadyStateAtRow } from './sosfiltfilt.js';
 import { checkCorrelationCrossings, checkCrossingBounds } from './crossings.js';
 import { checkNormalizeInt16 } from './normalize.js';
@@ -77,9 +78,15 @@ export function createWasmKernels(source: Uint8Array | WasmModuleLike, what = 'k
     gatheredShiftedDots: ex.gatheredShiftedDots
       ? (x, ld, rows, shifts, count, rowStart, colStart, cols, w, out) => gatheredShiftedDotsWasm(ex, arena, x, ld, rows, shifts, count, rowStart, colStart, cols, w, out)
       : tsKernels.gatheredShiftedDots,
+    subtractTemplate: ex.subtractTemplate
+      ? (x, ld, start, rows, cols, w, a, variance, k) => subtractTemplateWasm(ex, arena, x, ld, start, rows, cols, w, a, variance, k)
+      : tsKernels.subtractTemplate,
     quantizeInt16: ex.quantizeInt16
       ? (x, nc, inv, out) => (checkQuantize(x, nc, inv, out, 'quantizeInt16'), streamPerChannel(arena, b, x, nc, inv, out, (pIn, r, pF, pOut) => ex.quantizeInt16!(pIn, r, nc, pF, pOut)))
       : tsKernels.quantizeInt16,
+    quantizeInt16RowRef: ex.quantizeInt16RowRef
+      ? (x, nc, ref, inv, out) => quantizeRowRefWasm(ex, arena, b, x, nc, ref, inv, out)
+      : tsKernels.quantizeInt16RowRef,
     dequantizeInt16: ex.dequantizeInt16
       ? (q, nc, gain, out) => void (checkQuantize(q, nc, gain, out, 'dequantizeInt16'), streamPerChannel(arena, b, q, nc, gain, out, (pIn, r, pF, pOut) => ex.dequantizeInt16!(pIn, r, nc, pF, pOut)))
       : tsKernels.dequantizeInt16,
@@ -367,6 +374,24 @@ function gatheredShiftedDotsWasm(
   out.set(arena.f64.subarray(pOut / 8, pOut / 8 + count * shifts));
 }
 
+/**
+ * In place on resident buffers only (template matching's residual, variance and templates); anything else
+ * goes to the TS reference, since copying the block in and out would cost more than the subtraction.
+ */
+function subtractTemplateWasm(
+  ex: KernelExports, arena: WasmArena, x: Float32Array, ld: number, start: number, rows: number, cols: Int32Array,
+  w: Float32Array, a: number, variance: Float32Array | null, k: number,
+): void {
+  const xAt = inModule(arena, x);
+  const wAt = inModule(arena, w);
+  const vAt = variance ? inModule(arena, variance) : 0;
+  if (xAt < 0 || wAt < 0 || vAt < 0) return subtractTemplateTS(x, ld, start, rows, cols, w, a, variance, k);
+  checkSubtractTemplate(x, ld, start, rows, cols, w, variance);
+  const [pCols] = arena.layout(cols.length * 4);
+  arena.i32.set(cols, pCols / 4);
+  ex.subtractTemplate!(xAt, ld, start, rows, pCols, cols.length, wAt, a, variance ? vAt : 0, k);
+}
+
 /** The whole block goes in at once: callers hold it in memory already (a unit's snippets: a few MB). */
 function columnMediansWasm(ex: KernelExports, arena: WasmArena, x: Float32Array, rows: number, cols: number, out: Float64Array): void {
   checkColumnMedians(x, rows, cols, out);
@@ -565,6 +590,29 @@ function stepCrossingsWasm(ex: KernelExports, arena: WasmArena, b: Blocking, q: 
     m += k;
   }
   return found.slice(0, m);
+}
+
+/** streamPerChannel for quantizeInt16RowRef: each block's row references travel with its rows. */
+function quantizeRowRefWasm(ex: KernelExports, arena: WasmArena, b: Blocking, x: Float32Array, nc: number, ref: Float32Array, inv: Float64Array, out: Int16Array): number {
+  checkQuantizeRowRef(x, nc, ref, inv, out);
+  const nt = x.length / nc;
+  if (nt === 0) return 0;
+  const rows = Math.min(nt, rowsPerBlock(nc, b.stream));
+  const [pF, pRef, pIn, pOut] = arena.layout(nc * 8, rows * 4, rows * nc * 4, rows * nc * 2);
+  const buf = arena.f32.buffer as ArrayBuffer;
+  new Float64Array(buf, pF, nc).set(inv.subarray(0, nc));
+  const refView = new Float32Array(buf, pRef, rows);
+  const inView = new Float32Array(buf, pIn, rows * nc);
+  const outView = new Int16Array(buf, pOut, rows * nc);
+  let total = 0;
+  for (let t0 = 0; t0 < nt; t0 += rows) {
+    const r = Math.min(rows, nt - t0);
+    refView.set(ref.subarray(t0, t0 + r));
+    inView.set(x.subarray(t0 * nc, (t0 + r) * nc));
+    total += ex.quantizeInt16RowRef!(pIn, r, nc, pRef, pF, pOut);
+    out.set(outView.subarray(0, r * nc), t0 * nc);
+  }
+  return total;
 }
 
 type StreamArray = Int16Array | Float32Array | Float64Array;

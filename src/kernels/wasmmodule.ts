@@ -35,8 +35,10 @@ export interface KernelExports {
   /** Absent from modules built before it was added (optional: the host then uses the TS reference). */
   shiftedDots?(pX: number, pW: number, n: number, stride: number, shifts: number, pOut: number): void;
   gatheredShiftedDots?(pX: number, ld: number, rows: number, shifts: number, count: number, pItems: number, pCols: number, pW: number, pScratch: number, pOut: number): void;
+  subtractTemplate?(pX: number, ld: number, start: number, rows: number, pCols: number, n: number, pW: number, a: number, pVar: number, k: number): void;
   /** Optional like shiftedDots (older modules lack them). */
   quantizeInt16?(pX: number, numSamples: number, numChannels: number, pInv: number, pOut: number): number;
+  quantizeInt16RowRef?(pX: number, numSamples: number, numChannels: number, pRef: number, pInv: number, pOut: number): number;
   dequantizeInt16?(pQ: number, numSamples: number, numChannels: number, pGain: number, pOut: number): void;
   scaleChannels?(pX: number, numSamples: number, numChannels: number, pScale: number, pOut: number): void;
   columnMedians?(pX: number, rows: number, cols: number, pOut: number, pBuf: number): void;

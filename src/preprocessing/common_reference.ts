@@ -92,11 +92,30 @@ export class CommonReferenceRecording extends Recording implements ScratchTraceR
   readScratch(segment: number, start: number, end: number): Float32Array {
     checkScratchWindow(this, segment, start, end);
     if (end === start) return new Float32Array(0);
+    const p = this.referenceParts(segment, start, end, allChannels(this.numChannels), this.scratchParentReader(segment));
+    return p.rowReference ? subtractRowReference(p.x, p.nc, p.refs) : this.referenced(p);
+  }
+
+  /**
+   * readScratch before its last step, when that step is one reference per row subtracted from every channel
+   * (one global set): the unreferenced traces (time-major, all channels; the parent's scratch, to be used
+   * before the next read) and the per-row reference, so that a consumer can fuse x − ref into its own pass
+   * (the trace cache: kernels quantizeInt16RowRef) with the same float32 values as readScratch. Otherwise
+   * null: call readScratch.
+   */
+  readScratchUnreferenced(segment: number, start: number, end: number): { traces: Float32Array; rowReference: Float32Array } | null {
+    checkScratchWindow(this, segment, start, end);
+    if (end === start) return null;
+    const p = this.referenceParts(segment, start, end, allChannels(this.numChannels), this.scratchParentReader(segment));
+    return p.rowReference ? { traces: p.x, rowReference: p.refs } : null;
+  }
+
+  private scratchParentReader(segment: number): (from: number, to: number, read: Int32Array) => Float32Array {
     const parent = this.parent;
-    return this.reference(segment, start, end, allChannels(this.numChannels), (from, to, read) =>
+    return (from, to, read) =>
       hasScratchReads(parent) && read.length === parent.numChannels
         ? parent.readScratch(segment, from, to)
-        : (parent.getTraces({ segment, start: from, end: to, channels: read, scaled: true }) as Float32Array));
+        : (parent.getTraces({ segment, start: from, end: to, channels: read, scaled: true }) as Float32Array);
   }
 
   /** readRaw with the parent's rows [from, to) of channels `read` (sorted) from `readParent`, which the subtraction may overwrite. */
@@ -104,6 +123,29 @@ export class CommonReferenceRecording extends Recording implements ScratchTraceR
     segment: number, start: number, end: number, channels: Int32Array,
     readParent: (from: number, to: number, read: Int32Array) => Float32Array,
   ): Float32Array {
+    const p = this.referenceParts(segment, start, end, channels, readParent);
+    return p.rowReference ? subtractRowReference(p.x, p.nc, p.refs) : this.referenced(p);
+  }
+
+  /** The general case's subtraction into a new array: channel j of the output is x's column srcIndex[j] minus reference refIndex[j]. */
+  private referenced(p: ReferenceParts): Float32Array {
+    const { x, refs, nr, nc, nref, srcIndex, refIndex } = p;
+    const nt = x.length / nr;
+    const out = new Float32Array(nt * nc);
+    for (let t = 0; t < nt; t++) {
+      const xo = t * nr;
+      const oo = t * nc;
+      const ro = t * nref;
+      for (let j = 0; j < nc; j++) out[oo + j] = x[xo + srcIndex[j]] - refs[ro + refIndex[j]];
+    }
+    return out;
+  }
+
+  /** The window's parent traces and references, before the subtraction. */
+  private referenceParts(
+    segment: number, start: number, end: number, channels: Int32Array,
+    readParent: (from: number, to: number, read: Int32Array) => Float32Array,
+  ): ReferenceParts {
     // Read the requested channels and every channel of their reference sets, once.
     const needed = new Set<number>(channels);
     for (const c of channels) for (const o of this.sets[c]) needed.add(o);
@@ -116,7 +158,6 @@ export class CommonReferenceRecording extends Recording implements ScratchTraceR
     const to = Math.min(this.parent.getNumSamples(segment), end + this.leadSamples);
     const xr = readParent(from, to, read);
     const nr = read.length;
-    const nt = end - start;
     const nc = channels.length;
     // One reference per distinct set (a single one for 'global'), stored time-major so the
     // subtraction below walks x and out row by row instead of one strided column at a time.
@@ -141,17 +182,10 @@ export class CommonReferenceRecording extends Recording implements ScratchTraceR
     const refs = from === start && to === end ? refsAll : refsAll.subarray((start - from) * nref, (end - from) * nref);
     const x = from === start && to === end ? xr : xr.subarray((start - from) * nr, (end - from) * nr);
     const srcIndex = Int32Array.from(channels, (c) => col.get(c)!);
-    // In place, also when x is the window inside the clipped median's context rows: xr is this read's own (or scratch)
+    // Subtracted in place, also when x is the window inside the clipped median's context rows: xr is this read's own (or scratch)
     // copy, and a fresh output array would cost a full write plus its page faults.
-    if (nref === 1 && nc === nr && srcIndex.every((s, j) => s === j)) return subtractRowReference(x, nc, refs);
-    const out = new Float32Array(nt * nc);
-    for (let t = 0; t < nt; t++) {
-      const xo = t * nr;
-      const oo = t * nc;
-      const ro = t * nref;
-      for (let j = 0; j < nc; j++) out[oo + j] = x[xo + srcIndex[j]] - refs[ro + refIndex[j]];
-    }
-    return out;
+    const rowReference = nref === 1 && nc === nr && srcIndex.every((s, j) => s === j);
+    return { x, refs, nr, nc, nref, srcIndex, refIndex, rowReference };
   }
 
   override toSpec(): RecordingSpec | null {
@@ -162,6 +196,19 @@ export class CommonReferenceRecording extends Recording implements ScratchTraceR
     const a = args as { parent: RecordingSpec; options: CommonReferenceOptions };
     return new CommonReferenceRecording(await load(a.parent), a.options);
   }
+}
+
+/** A window's parent traces x (nr columns) and its nref references per row, before the subtraction. */
+interface ReferenceParts {
+  x: Float32Array;
+  refs: Float32Array;
+  nr: number;
+  nc: number;
+  nref: number;
+  srcIndex: Int32Array;
+  refIndex: Int32Array;
+  /** One reference per row for every column of x, in order: out = x − refs[t], in place. */
+  rowReference: boolean;
 }
 
 /**

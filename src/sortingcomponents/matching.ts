@@ -134,6 +134,8 @@ export interface Fit {
 /**
  * Peels spikes out of `residual` (time-major window, modified in place). Spikes whose peak row lies
  * in [reportFrom, reportTo) are returned; those in the margins are subtracted but not reported.
+ * `varianceBuffer` (optional) provides the residual-variance buffer, e.g. in the kernels' memory beside a
+ * resident residual so that subtractions run there in place.
  */
 export function matchWindow(
   residual: Float32Array,
@@ -144,6 +146,7 @@ export function matchWindow(
   reportTo: number,
   templates: MatchTemplate[],
   opts: MatchOptions,
+  varianceBuffer?: (length: number) => Float32Array,
 ): MatchedSpikes {
   const nc = numChannels;
   const L = opts.length;
@@ -152,7 +155,7 @@ export function matchWindow(
   const hi = numSamples - L - S - 2;
   const out = { sample: [] as number[], unit: [] as number[], amplitude: [] as number[], x: [] as number[], y: [] as number[], pcs: [] as Float32Array[] };
   let dirty: Uint8Array | null = null;
-  const rv = residualVariance(numSamples, nc, opts.residualError);
+  const rv = residualVariance(numSamples, nc, opts.residualError, varianceBuffer);
   const scratch = fitScratch(templates, opts, nc);
   const peakOpts: PeakDetectOptions = { threshold: opts.threshold, exclusionSamples: opts.exclusionSamples, dedupNeighbours: opts.dedupNeighbours, polarity: opts.polarity };
   // Accepted fits by start row, so a new fit can find the fits it overlaps in time.
@@ -479,15 +482,9 @@ function candidatesOf(t: number, c: number, templates: MatchTemplate[], opts: Ma
 
 /** Subtracts (sign 1) or restores (sign -1) a fitted spike, and the error variance it leaves. */
 function subtract(residual: Float32Array, nc: number, fit: Fit, tpl: MatchTemplate, L: number, sign: 1 | -1, rv: ResidualVariance): void {
-  const w = tpl.shifted[fit.frac];
-  const ch = tpl.channels;
-  const nch = ch.length;
-  const a = sign * fit.amplitude;
-  for (let p = 0; p < L; p++) {
-    const row = (fit.start + p) * nc;
-    for (let q = 0; q < nch; q++) residual[row + ch[q]] -= a * w[p * nch + q];
-  }
-  rv.add(fit.start, w, ch, L, sign * fit.amplitude * fit.amplitude);
+  const scale = sign * fit.amplitude * fit.amplitude;
+  // One kernel call for both: in place when the residual, variance and templates are resident.
+  getKernels().subtractTemplate(residual, nc, fit.start, L, tpl.channels, tpl.shifted[fit.frac], sign * fit.amplitude, rv.mark(fit.start, L), scale * rv.errorSquared);
 }
 
 /**
@@ -503,6 +500,13 @@ export interface ResidualVariance {
   weighted(start: number, w: Float32Array, channels: Int32Array, L: number): number;
   /** Adds scale × error² × w² (scale negative to remove). */
   add(start: number, w: Float32Array, channels: Int32Array, L: number, scale: number): void;
+  /**
+   * Rows [start, start + L) are about to receive variance outside add(): returns the buffer (numSamples ×
+   * numChannels) to add errorSquared × scale × w² to, or null when the relative error is 0.
+   */
+  mark(start: number, L: number): Float32Array | null;
+  /** relativeError². */
+  readonly errorSquared: number;
   /** Hands the buffer back for the next window; the object must not be used afterwards. */
   release(): void;
 }
@@ -513,8 +517,14 @@ export interface ResidualVariance {
  * were written are zeroed again on release.
  */
 let pooledVariance: Float32Array | null = null;
+/** The last buffer from a `provide` function that was released all zeros (the next window may reuse it as is). */
+let cleanProvided: Float32Array | null = null;
 
-export function residualVariance(numSamples: number, numChannels: number, relativeError: number): ResidualVariance {
+/**
+ * `provide` (optional) gives the buffer instead of the pool, e.g. one in the kernels' memory; its contents
+ * are zeroed unless it is the buffer released last, which release() leaves zeroed.
+ */
+export function residualVariance(numSamples: number, numChannels: number, relativeError: number, provide?: (length: number) => Float32Array): ResidualVariance {
   const e2 = relativeError * relativeError;
   const nc = numChannels;
   const size = numSamples * nc;
@@ -522,11 +532,25 @@ export function residualVariance(numSamples: number, numChannels: number, relati
   let base: Float32Array | null = null;
   const touched = new Uint8Array(numSamples);
   const take = (): Float32Array => {
+    if (provide) {
+      const v = provide(size);
+      const c = cleanProvided;
+      if (!(c && c.buffer === v.buffer && c.byteOffset === v.byteOffset && c.length >= size)) v.fill(0);
+      cleanProvided = null;
+      return v;
+    }
     base = pooledVariance && pooledVariance.length >= size ? pooledVariance : new Float32Array(size);
     pooledVariance = null;
     return base.subarray(0, size);
   };
   return {
+    errorSquared: e2,
+    mark(start, L) {
+      if (!(e2 > 0)) return null;
+      extra ??= take();
+      touched.fill(1, start, start + L);
+      return extra;
+    },
     at: (row, channel) => (extra && touched[row] ? Math.max(0, extra[row * nc + channel]) : 0),
     weighted(start, w, channels, L) {
       if (!extra) return 0;
@@ -554,6 +578,7 @@ export function residualVariance(numSamples: number, numChannels: number, relati
     release() {
       if (!extra) return;
       for (let r = 0; r < numSamples; r++) if (touched[r]) extra.fill(0, r * nc, (r + 1) * nc);
+      if (provide) cleanProvided = extra;
       if (base && (!pooledVariance || pooledVariance.length < base.length)) pooledVariance = base;
       extra = null;
       base = null;

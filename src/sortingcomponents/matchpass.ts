@@ -63,6 +63,7 @@ interface MatchTaskArgs {
 /** residentFloat32 slots of the matching pass. */
 const RESIDUAL_SLOT = 0x6d61;
 const TEMPLATES_SLOT = 0x6d62;
+const VARIANCE_SLOT = 0x6d63;
 
 /** Samples read on each side of a matching chunk. */
 export function matchMargin(opts: MatchOptions): number {
@@ -78,15 +79,18 @@ export function matchChunkTask(recording: Recording, chunk: TraceChunk, args: Ma
   let templates = args.templates;
   const into = resident
     ? (length: number): Float32Array => {
-        // Reserving a slot may grow memory, which detaches every view of it: both are reserved before either is used.
+        // Reserving a slot may grow memory, which detaches every view of it: all are reserved before any is used.
         resident(TEMPLATES_SLOT, templateFloats(args.templates));
         resident(RESIDUAL_SLOT, length);
+        resident(VARIANCE_SLOT, length);
         templates = placeTemplates(args.templates, (n) => resident(TEMPLATES_SLOT, n));
         return resident(RESIDUAL_SLOT, length);
       }
     : undefined;
+  // The residual variance sits beside the residual, so that subtractions update both in place.
+  const varianceBuffer = resident ? (length: number) => resident(VARIANCE_SLOT, length) : undefined;
   const win = readNormalized({ recording, scale: args.scale }, chunk.segment, chunk.start, chunk.end, margin, into);
-  const m = matchWindow(win.data, win.numSamples, win.numChannels, win.firstSample, margin, margin + (chunk.end - chunk.start), templates, args.opts);
+  const m = matchWindow(win.data, win.numSamples, win.numChannels, win.firstSample, margin, margin + (chunk.end - chunk.start), templates, args.opts, varianceBuffer);
   // Matching's kernel calls need little scratch, so memory never grows under the views; were it to, their
   // reads would have been garbage: fail rather than report them.
   if (win.data.buffer.byteLength === 0 || (templates[0]?.data.buffer.byteLength ?? 1) === 0) {
