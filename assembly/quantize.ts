@@ -13,15 +13,9 @@ const LIMIT: f64 = 32767;
 }
 
 /**
- * Four samples at px rounded to steps (floor(x · inv + 0.5) in float64) as i32x4: the saturating
- * truncation keeps integers within ±2³¹ exact and maps NaN to 0, so clipping can be done on integers.
+ * Four samples' steps (floor(v · inv + 0.5) in float64) as i32x4: the saturating truncation keeps
+ * integers within ±2³¹ exact and maps NaN to 0, so clipping can be done on integers.
  */
-// @ts-ignore: decorator
-@inline function roundedSteps4(px: usize, pi: usize): v128 {
-  return stepsOf4(v128.load(px), pi);
-}
-
-/** roundedSteps4 of four samples already loaded (or already referenced). */
 // @ts-ignore: decorator
 @inline function stepsOf4(v: v128, pi: usize): v128 {
   const half = f64x2.splat(0.5);
@@ -32,46 +26,8 @@ const LIMIT: f64 = 32767;
 
 /** Returns the number of clipped values; x: numSamples × numChannels f32, inv: numChannels f64, out: i16. */
 export function quantizeInt16(pX: usize, numSamples: i32, numChannels: i32, pInv: usize, pOut: usize): i32 {
-  const nc = numChannels;
-  const hi = i32x4.splat(<i32>LIMIT);
-  const lo = i32x4.splat(-<i32>LIMIT);
-  const lo16 = i16x8.splat(-<i16>LIMIT);
-  // Clip masks are all-ones lanes (-1): subtracting them counts.
-  let counts = i32x4.splat(0);
-  let clipped: i32 = 0;
-  for (let t = 0; t < numSamples; t++) {
-    const px = pX + <usize>t * <usize>nc * 4;
-    const po = pOut + <usize>t * <usize>nc * 2;
-    let c = 0;
-    for (; c + 8 <= nc; c += 8) {
-      const i4 = roundedSteps4(px + <usize>c * 4, pInv + <usize>c * 8);
-      const j4 = roundedSteps4(px + <usize>c * 4 + 16, pInv + <usize>c * 8 + 32);
-      counts = i32x4.sub(counts, v128.or(i32x4.gt_s(i4, hi), i32x4.lt_s(i4, lo)));
-      counts = i32x4.sub(counts, v128.or(i32x4.gt_s(j4, hi), i32x4.lt_s(j4, lo)));
-      // The narrowing saturates to [-32768, 32767]; the max moves -32768 to the limit.
-      v128.store(po + <usize>c * 2, i16x8.max_s(i16x8.narrow_i32x4_s(i4, j4), lo16));
-    }
-    for (; c + 4 <= nc; c += 4) {
-      const i4 = roundedSteps4(px + <usize>c * 4, pInv + <usize>c * 8);
-      counts = i32x4.sub(counts, v128.or(i32x4.gt_s(i4, hi), i32x4.lt_s(i4, lo)));
-      const q8 = i16x8.max_s(i16x8.narrow_i32x4_s(i4, i4), lo16);
-      v128.store64_lane(po + <usize>c * 2, q8, 0);
-    }
-    for (; c < nc; c++) {
-      let q = Math.floor(<f64>load<f32>(px + <usize>c * 4) * load<f64>(pInv + <usize>c * 8) + 0.5);
-      if (q > LIMIT) {
-        q = LIMIT;
-        clipped++;
-      } else if (q < -LIMIT) {
-        q = -LIMIT;
-        clipped++;
-      } else if (q != q) {
-        q = 0;
-      }
-      store<i16>(po + <usize>c * 2, <i16><i32>q);
-    }
-  }
-  return clipped + i32x4.extract_lane(counts, 0) + i32x4.extract_lane(counts, 1) + i32x4.extract_lane(counts, 2) + i32x4.extract_lane(counts, 3);
+  // No reference: x − (+0) is x bit for bit (−0 included), so this is the plain encoding.
+  return quantizeMinusRowRef(pX, numSamples, numChannels, false, 0, pInv, pOut);
 }
 
 /** Four int16 samples at pq times their f64 gains at pg, each product rounded once to float32. */
@@ -115,6 +71,11 @@ export function scaleChannels(pX: usize, numSamples: i32, numChannels: i32, pSca
  * subtraction fused into the cache's encoding. ref: numSamples f32. Returns the number of clipped values.
  */
 export function quantizeInt16RowRef(pX: usize, numSamples: i32, numChannels: i32, pRef: usize, pInv: usize, pOut: usize): i32 {
+  return quantizeMinusRowRef(pX, numSamples, numChannels, true, pRef, pInv, pOut);
+}
+
+/** quantizeInt16RowRef's body; without hasRef every row's reference is +0 (pRef unread). */
+function quantizeMinusRowRef(pX: usize, numSamples: i32, numChannels: i32, hasRef: bool, pRef: usize, pInv: usize, pOut: usize): i32 {
   const nc = numChannels;
   const hi = i32x4.splat(<i32>LIMIT);
   const lo = i32x4.splat(-<i32>LIMIT);
@@ -124,7 +85,7 @@ export function quantizeInt16RowRef(pX: usize, numSamples: i32, numChannels: i32
   for (let t = 0; t < numSamples; t++) {
     const px = pX + <usize>t * <usize>nc * 4;
     const po = pOut + <usize>t * <usize>nc * 2;
-    const r = load<f32>(pRef + <usize>t * 4);
+    const r = hasRef ? load<f32>(pRef + <usize>t * 4) : <f32>0;
     const r4 = f32x4.splat(r);
     let c = 0;
     for (; c + 8 <= nc; c += 8) {
@@ -141,18 +102,27 @@ export function quantizeInt16RowRef(pX: usize, numSamples: i32, numChannels: i32
       v128.store64_lane(po + <usize>c * 2, q8, 0);
     }
     for (; c < nc; c++) {
-      let q = Math.floor(<f64>(load<f32>(px + <usize>c * 4) - r) * load<f64>(pInv + <usize>c * 8) + 0.5);
-      if (q > LIMIT) {
-        q = LIMIT;
-        clipped++;
-      } else if (q < -LIMIT) {
-        q = -LIMIT;
-        clipped++;
-      } else if (q != q) {
-        q = 0;
-      }
-      store<i16>(po + <usize>c * 2, <i16><i32>q);
+      clipped += storeStep(po + <usize>c * 2, load<f32>(px + <usize>c * 4) - r, load<f64>(pInv + <usize>c * 8));
     }
   }
   return clipped + i32x4.extract_lane(counts, 0) + i32x4.extract_lane(counts, 1) + i32x4.extract_lane(counts, 2) + i32x4.extract_lane(counts, 3);
+}
+
+/** One sample's step (the scalar tail of the 8- and 4-channel loops): floor(v · inv + 0.5) in float64, clipped to ±LIMIT, NaN → 0; returns 1 when clipped. */
+// @ts-ignore: decorator
+@inline
+function storeStep(po: usize, v: f32, inv: f64): i32 {
+  let q = Math.floor(<f64>v * inv + 0.5);
+  let clipped = 0;
+  if (q > LIMIT) {
+    q = LIMIT;
+    clipped = 1;
+  } else if (q < -LIMIT) {
+    q = -LIMIT;
+    clipped = 1;
+  } else if (q != q) {
+    q = 0;
+  }
+  store<i16>(po, <i16><i32>q);
+  return clipped;
 }

@@ -24,11 +24,17 @@ export function checkQuantize(x: ArrayLike<number>, numChannels: number, factors
  */
 export function quantizeInt16TS(x: Float32Array, numChannels: number, invGain: Float64Array, out: Int16Array): number {
   checkQuantize(x, numChannels, invGain, out, 'quantizeInt16');
-  const nc = numChannels;
+  return quantizeRows(x, numChannels, null, invGain, out);
+}
+
+/** The rounding rule of quantizeInt16TS, on x[t, c] − rowRef[t] (the float32 difference) when rowRef is given. */
+function quantizeRows(x: Float32Array, nc: number, rowRef: Float32Array | null, invGain: Float64Array, out: Int16Array): number {
   let clipped = 0;
-  for (let i = 0; i < x.length; i += nc) {
+  for (let i = 0, t = 0; i < x.length; i += nc, t++) {
+    const r = rowRef ? rowRef[t] : 0;
     for (let c = 0; c < nc; c++) {
-      let q = Math.floor(x[i + c] * invGain[c] + 0.5);
+      const v = rowRef ? Math.fround(x[i + c] - r) : x[i + c];
+      let q = Math.floor(v * invGain[c] + 0.5);
       if (q > INT16_LIMIT) {
         q = INT16_LIMIT;
         clipped++;
@@ -74,23 +80,5 @@ export function checkQuantizeRowRef(x: ArrayLike<number>, numChannels: number, r
  */
 export function quantizeInt16RowRefTS(x: Float32Array, numChannels: number, rowRef: Float32Array, invGain: Float64Array, out: Int16Array): number {
   checkQuantizeRowRef(x, numChannels, rowRef, invGain, out);
-  const nc = numChannels;
-  let clipped = 0;
-  for (let i = 0, t = 0; i < x.length; i += nc, t++) {
-    const r = rowRef[t];
-    for (let c = 0; c < nc; c++) {
-      let q = Math.floor(Math.fround(x[i + c] - r) * invGain[c] + 0.5);
-      if (q > INT16_LIMIT) {
-        q = INT16_LIMIT;
-        clipped++;
-      } else if (q < -INT16_LIMIT) {
-        q = -INT16_LIMIT;
-        clipped++;
-      } else if (q !== q) {
-        q = 0;
-      }
-      out[i + c] = q;
-    }
-  }
-  return clipped;
+  return quantizeRows(x, numChannels, rowRef, invGain, out);
 }
