@@ -7,30 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { detectPeaks, Polarity } from '../src/sortingcomponents/detection.js';
 import { seededRandom } from '../src/sortingcomponents/random.js';
-
-function strength(v: number, pol: Polarity): number {
-  return pol === 'negative' ? -v : pol === 'positive' ? v : Math.abs(v);
-}
-
-function bruteForce(data: Float32Array, ns: number, nc: number, from: number, to: number, thr: number, ex: number, neigh: Int32Array[], pol: Polarity): string[] {
-  const out: string[] = [];
-  for (let t = from; t < to; t++) {
-    for (let c = 0; c < nc; c++) {
-      const v = strength(data[t * nc + c], pol);
-      if (!(v >= thr)) continue;
-      let peak = true;
-      for (let u = Math.max(0, t - ex); u <= Math.min(ns - 1, t + ex) && peak; u++) {
-        for (const k of neigh[c]) {
-          if (u === t && k === c) continue;
-          const w = strength(data[u * nc + k], pol);
-          if (w > v || (w === v && (u < t || (u === t && k < c)))) peak = false;
-        }
-      }
-      if (peak) out.push(`${t}:${c}`);
-    }
-  }
-  return out;
-}
+import { bruteForcePeaks as bruteForce } from './helpers/peaks.js';
 
 test('detectPeaks equals the brute-force rule for every polarity, with ties and with neighbour lists that omit the channel itself', () => {
   const nc = 6;

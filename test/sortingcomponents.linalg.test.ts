@@ -2,64 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { symmetricEigen } from '../src/sortingcomponents/linalg.js';
 import { symmetricEigen as kernelEigen } from '../src/kernels/linalg.js';
-import { seededRandom } from '../src/sortingcomponents/random.js';
-import { gaussian } from './helpers/random.js';
+import { covariance, identity, plainSweeps } from './helpers/jacobi.js';
 
-/** A covariance of n Gaussian rows in d dimensions, a few of them inflated (like spike features), some all zero (padding). */
-function covariance(d: number, n: number, seed: number, zeroDims = 0): Float64Array {
-  const rand = seededRandom(seed);
-  const c = new Float64Array(d * d);
-  const row = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) row[j] = j >= d - zeroDims ? 0 : gaussian(rand) * (j < 4 ? 5 : 1);
-    for (let p = 0; p < d; p++) for (let q = 0; q < d; q++) c[p * d + q] += (row[p] * row[q]) / n;
-  }
-  return c;
-}
-
-/**
- * The textbook cyclic Jacobi: each rotation as a column pass, a row pass and an eigenvector pass over
- * whole columns (how the solver was first written). The fused solver must do the same arithmetic.
- */
+/** The textbook Jacobi (test/helpers/jacobi.ts) on the symmetrised matrix, ascending, vectors as columns. */
 function plainJacobi(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
   const m = Float64Array.from(a);
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) m[i * n + j] = m[j * n + i] = (m[i * n + j] + m[j * n + i]) / 2;
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < 60; sweep++) {
-    let off = 0;
-    let diag = 0;
-    for (let i = 0; i < n; i++) {
-      diag += m[i * n + i] * m[i * n + i];
-      for (let j = i + 1; j < n; j++) off += m[i * n + j] * m[i * n + j];
-    }
-    if (off <= 1e-30 * diag || off === 0) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = m[p * n + q];
-        if (apq === 0) continue;
-        const theta = (m[q * n + q] - m[p * n + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        const pass = (x: Float64Array, at: (k: number, j: number) => number) => {
-          for (let k = 0; k < n; k++) {
-            const xp = x[at(k, p)];
-            const xq = x[at(k, q)];
-            x[at(k, p)] = c * xp - s * xq;
-            x[at(k, q)] = s * xp + c * xq;
-          }
-        };
-        pass(m, (k, j) => k * n + j);
-        pass(m, (k, j) => j * n + k);
-        pass(v, (k, j) => k * n + j);
-      }
-    }
-  }
+  const vt = identity(n);
+  plainSweeps(m, vt, n, 60);
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => m[i * n + i] - m[j * n + j]);
   const vectors = new Float64Array(n * n);
   order.forEach((src, dst) => {
-    for (let i = 0; i < n; i++) vectors[i * n + dst] = v[i * n + src];
+    for (let i = 0; i < n; i++) vectors[i * n + dst] = vt[src * n + i];
   });
   return { values: Float64Array.from(order, (i) => m[i * n + i]), vectors };
 }

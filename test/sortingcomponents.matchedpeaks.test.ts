@@ -10,31 +10,7 @@ import { seededRandom } from '../src/sortingcomponents/random.js';
 import { getKernels, setKernels } from '../src/kernels/registry.js';
 import { kernelBackends } from './helpers/kernels.js';
 import { gaussian } from './helpers/random.js';
-
-function strength(v: number, pol: Polarity): number {
-  return pol === 'negative' ? -v : pol === 'positive' ? v : Math.abs(v);
-}
-
-/** "t:c" of every peak by the rule: a crossing that no other sample of its neighbourhood beats (ties: earlier row, then lower channel). */
-function bruteForce(data: Float32Array, ns: number, nc: number, from: number, to: number, thr: number, ex: number, neigh: Int32Array[], pol: Polarity): string[] {
-  const out: string[] = [];
-  for (let t = from; t < to; t++) {
-    for (let c = 0; c < nc; c++) {
-      const v = strength(data[t * nc + c], pol);
-      if (!(v >= thr)) continue;
-      let peak = true;
-      for (let u = Math.max(0, t - ex); u <= Math.min(ns - 1, t + ex) && peak; u++) {
-        for (const k of neigh[c]) {
-          if (u === t && k === c) continue;
-          const w = strength(data[u * nc + k], pol);
-          if (w > v || (w === v && (u < t || (u === t && k < c)))) peak = false;
-        }
-      }
-      if (peak) out.push(`${t}:${c}`);
-    }
-  }
-  return out;
-}
+import { bruteForcePeaks as bruteForce, strength } from './helpers/peaks.js';
 
 const POLARITIES: Polarity[] = ['negative', 'positive', 'both'];
 
