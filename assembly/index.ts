@@ -29,3 +29,7 @@ export { columnMiddleInt16 } from './columnmedian';
 export { sparseMix } from './sparsemix';
 export { quantizeInt16RowRef } from './quantize';
 export { subtractTemplate } from './subtracttemplate';
+export { weightedVariance } from './subtracttemplate';
+export { channelMedianAndMad, normalizedRowSelect } from './centredselect';
+export { meanCovariance } from './meancovariance';
+export { snippetSums } from './snippetsums';

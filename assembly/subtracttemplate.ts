@@ -27,3 +27,21 @@ export function subtractTemplate(pX: usize, ld: i32, start: i32, rows: i32, pCol
     }
   }
 }
+
+/**
+ * Σ_{p<rows} Σ_{q<n} (w · w) · max(0, var[(start+p)·ld + cols[q]]), w = w[p·n + q], in float64 and added in
+ * that order, as the TS reference adds them (the error variance under a template window in matching).
+ */
+export function weightedVariance(pVar: usize, ld: i32, start: i32, rows: i32, pCols: usize, n: i32, pW: usize): f64 {
+  let s: f64 = 0;
+  for (let p = 0; p < rows; p++) {
+    const row = <usize>((start + p) * ld);
+    const wRow = pW + (<usize>(p * n) << 2);
+    for (let q = 0; q < n; q++) {
+      const w = <f64>load<f32>(wRow + (<usize>q << 2));
+      const v = <f64>load<f32>(pVar + ((row + <usize>load<i32>(pCols + (<usize>q << 2))) << 2));
+      s += w * w * max<f64>(0, v);
+    }
+  }
+  return s;
+}

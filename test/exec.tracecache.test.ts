@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InMemoryRecording } from '../src/core/recordingtools.js';
 import { recordingFromSpec } from '../src/core/spec.js';
-import { cacheTraces, decideTraceCache, quantizeTraces, removeStaleTraceCaches, traceCacheGains } from '../src/exec/tracecache.js';
+import { cacheTraces, decideTraceCache, quantizeTraces, removeStaleTraceCaches, traceCacheGains, traceCacheRemovals } from '../src/exec/tracecache.js';
 import { highpassFilter } from '../src/preprocessing/filter.js';
 import { setKernels } from '../src/kernels/registry.js';
 import { selectBestKernels } from '../src/kernels/wasmnode.js';
@@ -91,6 +91,8 @@ test('cacheTraces: int16 cache reads back within half a step of the source, same
       two.dispose();
     }
     assert.ok(!fs.existsSync(one.dir) && !fs.existsSync(two.dir), 'dispose() left the cache folder');
+    // The files are deleted in the background (renamed aside first): gone once the removals are awaited.
+    await traceCacheRemovals();
     assert.deepEqual(fs.readdirSync(parent), []);
   } finally {
     fs.rmSync(parent, { recursive: true, force: true });

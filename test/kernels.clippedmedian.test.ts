@@ -1,7 +1,7 @@
 /**
  * clippedMedianAcrossChannels: each row's median leaves out the channels that lie beyond clip of their
- * row's plain median anywhere from back rows before to fwd rows after. Checked against a sort-based
- * definition written here, across backends (the WASM host streams overlapping blocks), and on rows where
+ * row's plain median anywhere from back rows before to fwd rows after. Checked against the sort-based
+ * definition (helpers/median.ts), across backends (the WASM host streams overlapping blocks), and on rows where
  * a large spike with a rebound covers a quarter of the channels.
  */
 import { test } from 'node:test';
@@ -9,28 +9,7 @@ import assert from 'node:assert/strict';
 import { mulberry32 } from '../src/core/random.js';
 import { gaussian } from './helpers/random.js';
 import { kernelBackends } from './helpers/kernels.js';
-
-/** numpy-style median of a NaN-free list (float32 result, as the kernels store it). */
-function sortedMedian(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const n = s.length;
-  return Math.fround(n & 1 ? s[n >> 1] : (s[(n >> 1) - 1] + s[n >> 1]) / 2);
-}
-
-/** The definition, by sorting, for NaN-free x. */
-function clippedBySort(x: Float32Array, nc: number, subset: Int32Array, clip: number, back: number, fwd: number): Float32Array {
-  const nt = x.length / nc;
-  const row = (t: number) => Array.from(subset, (c) => x[t * nc + c]);
-  const med = Array.from({ length: nt }, (_, t) => sortedMedian(row(t)));
-  const beyond = (t: number, j: number) => Math.abs(Math.fround(x[t * nc + subset[j]] - med[t])) > Math.fround(clip);
-  return Float32Array.from({ length: nt }, (_, t) => {
-    const kept = row(t).filter((_, j) => {
-      for (let u = Math.max(0, t - back); u <= Math.min(nt - 1, t + fwd); u++) if (beyond(u, j)) return false;
-      return true;
-    });
-    return (kept.length < subset.length && kept.length * 2 >= subset.length ? sortedMedian(kept) : med[t]) + 0;
-  });
-}
+import { clippedMedianBySort } from './helpers/median.js';
 
 /** nt × nc rows: a shared level + unit noise, and every ~25 rows a 4-row spike of 10–60 on a run of width channels. */
 function spikyRows(nt: number, nc: number, width: number, seed: number): Float32Array {
@@ -56,7 +35,7 @@ test('clippedMedianAcrossChannels equals the sort-based definition on every back
       const all = Int32Array.from({ length: nc }, (_, c) => c);
       for (const subset of [all, all.filter((c) => c % 3 !== 1)]) {
         for (const [clip, back, fwd] of [[3, 6, 2], [0.7, 0, 0], [5, 30, 15]]) {
-          const want = clippedBySort(x, nc, subset, clip, back, fwd);
+          const want = clippedMedianBySort(x, nc, subset, clip, back, fwd);
           const got = new Float32Array(2 * nt);
           k.clippedMedianAcrossChannels(x, nc, subset, got, 2, 1, clip, back, fwd);
           assert.deepEqual(got.filter((_, i) => i & 1), want, `${name}: nc ${nc}, ${subset.length} channels, clip ${clip}, window −${back}..+${fwd}`);

@@ -3,38 +3,14 @@
  * median in a narrow window about the plain median, adapting its width, and falls back when the window
  * misses. Long 384-channel blocks where almost every row leaves some channels out (window narrowing),
  * with wide one-sided spikes that shift the median by many ranks (misses), must still match a sort-based
- * definition written here exactly, on every backend.
+ * definition (helpers/median.ts) exactly, on every backend.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mulberry32 } from '../src/core/random.js';
 import { gaussian } from './helpers/random.js';
 import { kernelBackends } from './helpers/kernels.js';
-
-function sortedMedian(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const n = s.length;
-  return Math.fround(n & 1 ? s[n >> 1] : (s[(n >> 1) - 1] + s[n >> 1]) / 2);
-}
-
-/** The definition, by sorting (NaN-free x). */
-function clippedBySort(x: Float32Array, nc: number, clip: number, back: number, fwd: number): Float32Array {
-  const nt = x.length / nc;
-  const row = (t: number) => Array.from(x.subarray(t * nc, (t + 1) * nc));
-  const med = Array.from({ length: nt }, (_, t) => sortedMedian(row(t)));
-  const c32 = Math.fround(clip);
-  const beyondAt: Int32Array[] = [];
-  for (let t = 0; t < nt; t++) {
-    beyondAt.push(Int32Array.from(row(t), (v) => (Math.abs(Math.fround(v - med[t])) > c32 ? 1 : 0)));
-  }
-  return Float32Array.from({ length: nt }, (_, t) => {
-    const kept = row(t).filter((_, j) => {
-      for (let u = Math.max(0, t - back); u <= Math.min(nt - 1, t + fwd); u++) if (beyondAt[u][j]) return false;
-      return true;
-    });
-    return (kept.length < nc && kept.length * 2 >= nc ? sortedMedian(kept) : med[t]) + 0;
-  });
-}
+import { clippedMedianBySort, sortedMedian } from './helpers/median.js';
 
 /** Unit noise on nc channels, a drifting shared level, and one-sided spikes on `spikeShare` of the channels every ~`every` rows. */
 function rows(nt: number, nc: number, spikeShare: number, every: number, seed: number): Float32Array {
@@ -58,8 +34,8 @@ test('clippedMedianAcrossChannels: long runs of reselected rows, narrow and miss
   const nt = 1500;
   for (const [share, every, clip, seed] of [[0.01, 2, 4, 1], [0.4, 40, 4, 2], [0.05, 3, 2.5, 3]]) {
     const x = rows(nt, nc, share, every, seed);
-    const want = clippedBySort(x, nc, clip, 6, 3);
     const all = Int32Array.from({ length: nc }, (_, c) => c);
+    const want = clippedMedianBySort(x, nc, all, clip, 6, 3);
     // The definition must leave channels out of most rows here, or the window path is not exercised.
     let reselected = 0;
     for (let t = 0; t < nt; t++) if (want[t] !== sortedMedian(Array.from(x.subarray(t * nc, (t + 1) * nc))) + 0) reselected++;

@@ -85,6 +85,20 @@ test('correlationCrossings equals correlate → scale → thresholdCrossings bit
   }
 });
 
+test('correlationCrossings equals the dense kernels at low thresholds, where the pruned kernel evaluates many rows exactly', () => {
+  for (const [name, k] of kernelBackends([undefined])) {
+    const nc = 50;
+    const filter = spikeFilter(31);
+    const x = tracesWithSpikes(900, nc, filter, 23);
+    const scale = Float32Array.from(randomArray(nc, 29), (v) => 0.9 + 0.2 * v);
+    for (const [lo, hi] of [[-2.5, NaN], [-3.5, 3.5], [NaN, 3]]) {
+      const got = k.correlationCrossings(x, nc, filter, scale, lo, hi);
+      assertSame(got, denseCrossings(k, x, nc, filter, scale, lo, hi), `${name}, bounds ${lo} ${hi}`);
+      assert.ok(got.index.length > 500, `${name}, bounds ${lo} ${hi}: many crossings (${got.index.length})`);
+    }
+  }
+});
+
 test('correlationCrossings handles NaN, ±Inf, huge values and outputs just below and above the threshold', () => {
   for (const [name, k] of kernelBackends([undefined, 4096])) {
     const nc = 16;

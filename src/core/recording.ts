@@ -258,9 +258,15 @@ export abstract class Recording {
 
   protected resolveChannels(channels?: ArrayLike<number>): Int32Array {
     const n = this.numChannels;
-    if (!channels) return Int32Array.from({ length: n }, (_, i) => i);
+    // Plain loops: Int32Array.from with a callback or an iterator costs more than many small reads themselves.
+    if (!channels) {
+      const all = new Int32Array(n);
+      for (let i = 0; i < n; i++) all[i] = i;
+      return all;
+    }
     const out = Int32Array.from(channels);
-    for (const c of out) {
+    for (let i = 0; i < out.length; i++) {
+      const c = out[i];
       if (c < 0 || c >= n) throw new Error(`channel index ${c} is outside 0..${n - 1}`);
     }
     return out;

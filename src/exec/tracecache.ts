@@ -12,6 +12,8 @@
  *
  * The folder lives in os.tmpdir() (or a chosen folder); dispose() removes it. Folders of runs that
  * were killed before they could clean up are removed by the next run (their process no longer exists).
+ * Freeing gigabytes of file takes the file system about a second per 2 GB, so dispose() renames the
+ * folder away at once and deletes it in the background; traceCacheRemovals() waits for that.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -62,7 +64,10 @@ export interface TraceCache {
   clippedSamples: number;
   /** The motion peaks of the cached traces when options.motionPeaks asked for them. */
   motionPeaks: MotionPeaks | null;
-  /** Closes the files and removes the folder; safe to call twice. */
+  /**
+   * Closes the files and removes the folder from `dir` at once (renamed away, its files deleted in the
+   * background: see traceCacheRemovals); safe to call twice.
+   */
   dispose(): void;
 }
 
@@ -204,6 +209,42 @@ function cachedRows(bytes: Uint8Array, args: Pick<CacheTaskArgs, 'dtype' | 'gain
   return out;
 }
 
+/** Background deletions started by dispose(), until they end. */
+const pendingRemovals = new Set<Promise<void>>();
+
+/**
+ * Moves `dir` aside (a sibling with the same prefix and pid, so a killed run's leftover is still found
+ * as stale) and deletes it asynchronously, off the caller's critical path: the unlinks of its large
+ * `files` are handed to the thread pool at once, so they run even while the caller computes
+ * synchronously. Falls back to a synchronous removal when the rename fails.
+ */
+function removeInBackground(dir: string, files: string[]): void {
+  const trash = `${dir}-removing`;
+  try {
+    fs.renameSync(dir, trash);
+  } catch {
+    fs.rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  const unlinks = files.map((f) => fs.promises.unlink(path.join(trash, path.basename(f))).catch(() => undefined));
+  const done: Promise<void> = Promise.all(unlinks)
+    .then(() => fs.promises.rm(trash, { recursive: true, force: true }))
+    .catch(() => {
+      try {
+        fs.rmSync(trash, { recursive: true, force: true });
+      } catch {
+        // Left for the next run's stale-cache removal (the name keeps this process's id).
+      }
+    })
+    .finally(() => pendingRemovals.delete(done));
+  pendingRemovals.add(done);
+}
+
+/** Resolves when every trace cache disposed so far is deleted from the disk. */
+export async function traceCacheRemovals(): Promise<void> {
+  while (pendingRemovals.size > 0) await Promise.all([...pendingRemovals]);
+}
+
 /** Removes cache folders in `parent` left by sorts that were killed; returns the removed paths. */
 export function removeStaleTraceCaches(parent: string): string[] {
   return removeStaleTempEntries(parent, FOLDER_PREFIX);
@@ -240,7 +281,7 @@ export async function cacheTraces(rec: Recording, opts: TraceCacheOptions): Prom
   const dispose = () => {
     recording?.close();
     recording = null;
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (fs.existsSync(dir)) removeInBackground(dir, files);
   };
   const fds: number[] = [];
   let clipped = 0;

@@ -11,13 +11,16 @@ import { correlateChannelsTS } from './correlate.js';
 import { dequantizeInt16TS, quantizeInt16RowRefTS, quantizeInt16TS, scaleChannelsTS } from './quantize.js';
 import { shiftedDotsTS } from './shifteddots.js';
 import { gatheredShiftedDotsTS } from './gathereddots.js';
-import { subtractTemplateTS } from './subtracttemplate.js';
+import { subtractTemplateTS, weightedVarianceTS } from './subtracttemplate.js';
 import { columnMediansTS, columnMiddleInt16TS } from './columnmedian.js';
 import { stepCrossingsTS } from './stepcrossings.js';
 import { jacobiSweepsTS } from './jacobi.js';
 import { medianAbsoluteDeviationTS } from './mad.js';
 import { int16MadStepsTS } from './int16mad.js';
 import { sparseMixTS } from './sparsemix.js';
+import { channelMedianAndMadTS, normalizedRowSelectTS } from './centredselect.js';
+import { meanCovarianceTS } from './meancovariance.js';
+import { snippetSumsTS } from './snippetsums.js';
 
 export const tsKernels: Kernels = {
   name: 'ts',
@@ -31,6 +34,7 @@ export const tsKernels: Kernels = {
   shiftedDots: shiftedDotsTS,
   gatheredShiftedDots: gatheredShiftedDotsTS,
   subtractTemplate: subtractTemplateTS,
+  weightedVariance: weightedVarianceTS,
   quantizeInt16: quantizeInt16TS,
   quantizeInt16RowRef: quantizeInt16RowRefTS,
   dequantizeInt16: dequantizeInt16TS,
@@ -45,4 +49,8 @@ export const tsKernels: Kernels = {
   medianAbsoluteDeviation: medianAbsoluteDeviationTS,
   int16MadSteps: int16MadStepsTS,
   sparseMix: sparseMixTS,
+  channelMedianAndMad: channelMedianAndMadTS,
+  normalizedRowSelect: normalizedRowSelectTS,
+  meanCovariance: meanCovarianceTS,
+  snippetSums: snippetSumsTS,
 };

@@ -92,6 +92,12 @@ export interface Kernels {
   subtractTemplate(x: Float32Array, ld: number, start: number, rows: number, cols: Int32Array, w: Float32Array, a: number, variance: Float32Array | null, k: number): void;
 
   /**
+   * Σ_{p<rows} Σ_{q<n} (w[p·n + q]²) · max(0, variance[(start+p)·ld + cols[q]]), n = cols.length, in float64 and
+   * in that order (template matching: the error variance left by earlier fits under a template window).
+   */
+  weightedVariance(variance: Float32Array, ld: number, start: number, rows: number, cols: Int32Array, w: Float32Array): number;
+
+  /**
    * int16 encoding of a time-major float32 block: out = floor(x · invGain[c] + 0.5) in float64, clipped to
    * ±32767 (NaN → 0). Returns the number of clipped values.
    */
@@ -173,6 +179,35 @@ export interface Kernels {
    * motion correction's kriging interpolation.
    */
   sparseMix(x: Float32Array, numChannels: number, offsets: Int32Array, source: Int32Array, weight: Float32Array, out: Float32Array): void;
+
+  /**
+   * For each channel c of a time-major block x (rows × numChannels), out[2c] = the median of its values (index
+   * rows >> 1 of the sorted values) and out[2c + 1] = the median of their absolute deviations from it, exactly
+   * (in float64), −0 returned as +0; with NaN, what a typed-array sort gives. Every backend gives the TS
+   * reference's bits (kernels/centredselect.ts): the common-mode estimate's per-channel centre and noise.
+   */
+  channelMedianAndMad(x: Float32Array, numChannels: number, out: Float64Array): void;
+
+  /**
+   * out[t] = the k-th smallest (0-based) over c in live of (x[t·numChannels + c] − centre[c]) · inv[c] in
+   * float64, −0 returned as +0, for t < out.length (the common-mode estimate's medians across channels).
+   * Every backend gives the TS reference's bits (kernels/centredselect.ts).
+   */
+  normalizedRowSelect(x: Float32Array, numChannels: number, live: Int32Array, centre: Float64Array, inv: Float64Array, k: number, out: Float64Array): void;
+
+  /**
+   * mean (d) and cov (d × d, symmetric, over max(1, n − 1)) of the rows `rows` of x (n × d float32, all rows
+   * when null), summed in float64 in a fixed order (kernels/meancovariance.ts): every backend gives the TS
+   * reference's bits. Clustering's PCA of each group's features.
+   */
+  meanCovariance(x: Float32Array, d: number, rows: Int32Array | null, mean: Float64Array, cov: Float64Array): void;
+
+  /**
+   * all[k], even[k], odd[k] = Σ x[i·width + k] over rows i < rows, over the even i and over the odd i (each in
+   * row order, float64; overwritten). Every backend gives the TS reference's bits (kernels/snippetsums.ts):
+   * the merge test's mean snippets.
+   */
+  snippetSums(x: Float32Array, rows: number, width: number, all: Float64Array, even: Float64Array, odd: Float64Array): void;
 
   /**
    * Optional: a float32 buffer of `length` values in the kernels' own memory (the WASM module's), which the

@@ -10,7 +10,7 @@ import { tsKernels } from './tsbackend.js';
 import { WasmArena } from './wasmarena.js';
 import { checkGemmShapes } from './gemm.js';
 import { checkShiftedDots } from './shifteddots.js';
-import { checkSubtractTemplate, subtractTemplateTS } from './subtracttemplate.js';
+import { checkSubtractTemplate, checkWeightedVariance, subtractTemplateTS, weightedVarianceTS } from './subtracttemplate.js';
 import { checkGatheredShiftedDots } from './gathereddots.js';
 import { checkQuantize, checkQuantizeRowRef } from './quantize.js';
 import { checkSosfiltfilt, steadyStateAtRow } from './sosfiltfilt.js';
@@ -23,6 +23,9 @@ import { checkInt16MadSteps } from './int16mad.js';
 import { checkSparseMix } from './sparsemix.js';
 import { COLUMN_MEDIAN_BLOCK, checkColumnMedians, checkColumnMiddleInt16 } from './columnmedian.js';
 import { instantiateKernels, type KernelExports, type WasmModuleLike } from './wasmmodule.js';
+import { channelMedianAndMadWasm, normalizedRowSelectWasm } from './centredselectwasm.js';
+import { meanCovarianceWasm } from './meancovariancewasm.js';
+import { snippetSumsWasm } from './snippetsumswasm.js';
 
 /** Input rows per covariance block: a multiple of the kernel's float32 block (1024 rows), as in the reference. */
 const COVARIANCE_ROWS = 1024;
@@ -81,6 +84,9 @@ export function createWasmKernels(source: Uint8Array | WasmModuleLike, what = 'k
     subtractTemplate: ex.subtractTemplate
       ? (x, ld, start, rows, cols, w, a, variance, k) => subtractTemplateWasm(ex, arena, x, ld, start, rows, cols, w, a, variance, k)
       : tsKernels.subtractTemplate,
+    weightedVariance: ex.weightedVariance
+      ? (variance, ld, start, rows, cols, w) => weightedVarianceWasm(ex, arena, variance, ld, start, rows, cols, w)
+      : tsKernels.weightedVariance,
     quantizeInt16: ex.quantizeInt16
       ? (x, nc, inv, out) => (checkQuantize(x, nc, inv, out, 'quantizeInt16'), streamPerChannel(arena, b, x, nc, inv, out, (pIn, r, pF, pOut) => ex.quantizeInt16!(pIn, r, nc, pF, pOut)))
       : tsKernels.quantizeInt16,
@@ -103,6 +109,10 @@ export function createWasmKernels(source: Uint8Array | WasmModuleLike, what = 'k
     medianAbsoluteDeviation: ex.medianAbsoluteDeviation ? (a) => madWasm(ex, arena, a) : tsKernels.medianAbsoluteDeviation,
     int16MadSteps: ex.int16MadCount ? (raw, ns, nc, out) => int16MadStepsWasm(ex, arena, b, raw, ns, nc, out) : tsKernels.int16MadSteps,
     sparseMix: ex.sparseMix ? (x, nc, offsets, source, weight, out) => sparseMixWasm(ex, arena, b, x, nc, offsets, source, weight, out) : tsKernels.sparseMix,
+    channelMedianAndMad: ex.channelMedianAndMad ? (x, nc, out) => channelMedianAndMadWasm(ex, arena, x, nc, out) : tsKernels.channelMedianAndMad,
+    normalizedRowSelect: ex.normalizedRowSelect ? (x, nc, live, centre, inv, k, out) => normalizedRowSelectWasm(ex, arena, x, nc, live, centre, inv, k, out) : tsKernels.normalizedRowSelect,
+    meanCovariance: ex.meanCovariance ? (x, d, rows, mean, cov) => meanCovarianceWasm(ex, arena, x, d, rows, mean, cov) : tsKernels.meanCovariance,
+    snippetSums: ex.snippetSums ? (x, rows, width, all, even, odd) => snippetSumsWasm(ex, arena, x, rows, width, all, even, odd) : tsKernels.snippetSums,
   };
 }
 
@@ -223,7 +233,7 @@ function clippedMedianWasm(
   const ctx = Math.min(nt, back) + Math.min(nt, fwd);
   const rows = Math.min(nt, Math.max(1, rowsPerBlock(nc, b.stream) - ctx));
   const span = Math.min(nt, rows + ctx);
-  const [pSubset, pBuf, pUntil, pMed, pOut, pX] = arena.layout(m * 4, m * 4, m * 4, span * 4, span * 4, span * nc * 4);
+  const [pSubset, pBuf, pUntil, pMed, pOut, pX] = arena.layout(m * 4, medianScratchBytes(m), m * 4, span * 4, span * 4, span * nc * 4);
   arena.i32.set(subset, pSubset / 4);
   const heap = arena.f32;
   for (let t0 = 0; t0 < nt; t0 += rows) {
@@ -235,6 +245,11 @@ function clippedMedianWasm(
     const o = pOut / 4 + (t0 - a);
     for (let t = t0; t < t1; t++) out[t * outStride + outOffset] = heap[o + t - t0];
   }
+}
+
+/** The median kernels' scratch: two rows of packed values, each with a vector of slack (assembly/median.ts). */
+function medianScratchBytes(m: number): number {
+  return (2 * m + 8) * 4;
 }
 
 function medianWasm(
@@ -251,7 +266,7 @@ function medianWasm(
   }
   const m = subset.length;
   const rows = Math.min(nt, rowsPerBlock(nc, b.stream));
-  const [pSubset, pBuf, pOut, pX] = arena.layout(m * 4, m * 4, rows * 4, rows * nc * 4);
+  const [pSubset, pBuf, pOut, pX] = arena.layout(m * 4, medianScratchBytes(m), rows * 4, rows * nc * 4);
   arena.i32.set(subset, pSubset / 4);
   const heap = arena.f32;
   for (let t0 = 0; t0 < nt; t0 += rows) {
@@ -390,6 +405,17 @@ function subtractTemplateWasm(
   const [pCols] = arena.layout(cols.length * 4);
   arena.i32.set(cols, pCols / 4);
   ex.subtractTemplate!(xAt, ld, start, rows, pCols, cols.length, wAt, a, variance ? vAt : 0, k);
+}
+
+/** Read in place from resident buffers only (template matching's variance and templates), like subtractTemplate. */
+function weightedVarianceWasm(ex: KernelExports, arena: WasmArena, variance: Float32Array, ld: number, start: number, rows: number, cols: Int32Array, w: Float32Array): number {
+  const vAt = inModule(arena, variance);
+  const wAt = inModule(arena, w);
+  if (vAt < 0 || wAt < 0) return weightedVarianceTS(variance, ld, start, rows, cols, w);
+  checkWeightedVariance(variance, ld, start, rows, cols, w);
+  const [pCols] = arena.layout(cols.length * 4);
+  arena.i32.set(cols, pCols / 4);
+  return ex.weightedVariance!(vAt, ld, start, rows, pCols, cols.length, wAt);
 }
 
 /** The whole block goes in at once: callers hold it in memory already (a unit's snippets: a few MB). */

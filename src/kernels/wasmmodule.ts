@@ -36,6 +36,7 @@ export interface KernelExports {
   shiftedDots?(pX: number, pW: number, n: number, stride: number, shifts: number, pOut: number): void;
   gatheredShiftedDots?(pX: number, ld: number, rows: number, shifts: number, count: number, pItems: number, pCols: number, pW: number, pScratch: number, pOut: number): void;
   subtractTemplate?(pX: number, ld: number, start: number, rows: number, pCols: number, n: number, pW: number, a: number, pVar: number, k: number): void;
+  weightedVariance?(pVar: number, ld: number, start: number, rows: number, pCols: number, n: number, pW: number): number;
   /** Optional like shiftedDots (older modules lack them). */
   quantizeInt16?(pX: number, numSamples: number, numChannels: number, pInv: number, pOut: number): number;
   quantizeInt16RowRef?(pX: number, numSamples: number, numChannels: number, pRef: number, pInv: number, pOut: number): number;
@@ -58,6 +59,10 @@ export interface KernelExports {
   int16MadCount?(pRaw: number, rows: number, numChannels: number, pHist: number): void;
   int16MadEvaluate?(pHist: number, numChannels: number, numSamples: number, pOut: number): void;
   sparseMix?(pX: number, rows: number, numChannels: number, pOffsets: number, nOut: number, pSrc: number, pW: number, pOut: number): void;
+  channelMedianAndMad?(pX: number, rows: number, nc: number, bits: number, pCounts: number, pCols: number, pBand: number, pOut: number): number;
+  meanCovariance?(pX: number, n: number, d: number, pMean: number, pCov: number, pC: number): void;
+  snippetSums?(pX: number, rows: number, width: number, pAll: number, pEven: number, pOdd: number): void;
+  normalizedRowSelect?(pX: number, rows: number, nc: number, pLive: number, m: number, pCentre: number, pInv: number, k: number, pRow: number, pOut: number): number;
   clippedMedianAcrossChannels?(
     pX: number, numSamples: number, numChannels: number, pSubset: number, m: number, pOut: number, pBuf: number,
     clip: number, back: number, fwd: number, pMed: number, pUntil: number,

@@ -232,15 +232,8 @@ export function estimateWindow(r: Raster, centre: number | null, o: Resolved): W
     for (let d = 1; d <= pw.horizon && i + d < nt; d++) {
       const k = i + d;
       if (!(norm[k] > 0)) continue;
-      for (let L = -maxLag; L <= maxLag; L++) {
-        let s = 0;
-        const a0 = Math.max(lo, lo - L);
-        const a1 = Math.min(hi, hi - L);
-        const ri = i * nd;
-        const rk = k * nd + L;
-        for (let j = a0; j < a1; j++) s += w[ri + j] * w[rk + j];
-        corr[L + maxLag] = s / (norm[i] * norm[k]);
-      }
+      laggedDots(w, i * nd, k * nd, lo, hi, maxLag, corr);
+      for (let q = 0; q < corr.length; q++) corr[q] /= norm[i] * norm[k];
       let best = 0;
       for (let q = 1; q < corr.length; q++) if (corr[q] > corr[best]) best = q;
       const c = corr[best];
@@ -258,6 +251,47 @@ export function estimateWindow(r: Raster, centre: number | null, o: Resolved): W
   const displacement = solveDisplacement(pw, { smoothness: o.smoothness, robustIterations: o.robustIterations, minRobustScaleUm: r.binUm / 2 });
   const nominal = centre ?? r.y0 + ((nd - 1) * r.binUm) / 2;
   return { displacement, mass, centreUm: mass > 0 ? massY / mass : nominal };
+}
+
+/**
+ * out[L + maxLag] = Σ_j w[ri + j] · w[rk + j + L] over j in [max(lo, lo − L), min(hi, hi − L)), for |L| ≤ maxLag,
+ * each sum taken in ascending j from 0 (the bits of one loop per lag). Four lags share each load of row i:
+ * per lag, its own first terms, then the span all four cover, then its own last terms.
+ */
+export function laggedDots(w: Float64Array, ri: number, rk: number, lo: number, hi: number, maxLag: number, out: Float64Array): void {
+  let L = -maxLag;
+  for (; L + 3 <= maxLag; L += 4) {
+    // Lag L + u covers [max(lo, lo − L − u), min(hi, hi − L − u)): the four share [c0, c1); a narrow window
+    // (fewer depth bins than lags) may leave a lag's whole range before c0, hence the clipped first loops.
+    const c0 = Math.max(lo, lo - L);
+    const c1 = Math.max(c0, Math.min(hi, hi - L - 3));
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let j = Math.max(lo, lo - L - 1), e = Math.min(c0, hi, hi - L - 1); j < e; j++) s1 += w[ri + j] * w[rk + j + L + 1];
+    for (let j = Math.max(lo, lo - L - 2), e = Math.min(c0, hi, hi - L - 2); j < e; j++) s2 += w[ri + j] * w[rk + j + L + 2];
+    for (let j = Math.max(lo, lo - L - 3), e = Math.min(c0, hi, hi - L - 3); j < e; j++) s3 += w[ri + j] * w[rk + j + L + 3];
+    for (let j = c0, b = rk + L; j < c1; j++) {
+      const x = w[ri + j];
+      s0 += x * w[b + j];
+      s1 += x * w[b + j + 1];
+      s2 += x * w[b + j + 2];
+      s3 += x * w[b + j + 3];
+    }
+    for (let j = c1, e = Math.min(hi, hi - L); j < e; j++) s0 += w[ri + j] * w[rk + j + L];
+    for (let j = c1, e = Math.min(hi, hi - L - 1); j < e; j++) s1 += w[ri + j] * w[rk + j + L + 1];
+    for (let j = c1, e = Math.min(hi, hi - L - 2); j < e; j++) s2 += w[ri + j] * w[rk + j + L + 2];
+    out[L + maxLag] = s0;
+    out[L + maxLag + 1] = s1;
+    out[L + maxLag + 2] = s2;
+    out[L + maxLag + 3] = s3;
+  }
+  for (; L <= maxLag; L++) {
+    let s = 0;
+    for (let j = Math.max(lo, lo - L), e = Math.min(hi, hi - L); j < e; j++) s += w[ri + j] * w[rk + j + L];
+    out[L + maxLag] = s;
+  }
 }
 
 /** Where each window's estimate applies: its mass centroid, or the nominal centres when those would not ascend. */

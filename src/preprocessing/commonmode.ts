@@ -13,23 +13,11 @@
  */
 import type { Recording } from '../core/recording.js';
 import { kthSmallest, madSigmaInPlace } from '../sortingcomponents/noise.js';
-import { quickselect } from '../kernels/median.js';
+import { getKernels } from '../kernels/registry.js';
 import { mulberry32 } from '../core/random.js';
-
-/** Channels whose columns are gathered per pass over a chunk's rows (16 float32 = one 64-byte cache line). */
-const COLUMN_GROUP = 16;
 
 /** MAD of Gaussian noise / its standard deviation (as sortingcomponents/noise.ts). */
 const MAD_TO_SD = 0.6744897501960817;
-
-/**
- * madSigmaInPlace(v) for a v whose median (index n >> 1) is already known: the same value, one
- * selection fewer. Overwrites v with the absolute deviations.
- */
-function madFromMedianInPlace(v: Float64Array, median: number): number {
-  for (let i = 0; i < v.length; i++) v[i] = Math.abs(v[i] - median);
-  return kthSmallest(v, v.length >> 1) / MAD_TO_SD;
-}
 
 export interface CommonModeOptions {
   numChunks?: number;
@@ -64,9 +52,9 @@ export function estimateCommonMode(rec: Recording, opts: CommonModeOptions = {})
   const medians: number[] = [];
   const residualSds: number[] = [];
   let used = 0;
-  // Columns are gathered COLUMN_GROUP at a time: one pass over the rows reads whole cache lines.
-  const cols = Array.from({ length: Math.min(COLUMN_GROUP, nc) }, () => new Float64Array(chunkSamples));
-  const row = new Float64Array(nc);
+  const kernels = getKernels();
+  const medianMad = new Float64Array(2 * nc);
+  const scratch = new Float64Array(chunkSamples);
   for (let k = 0; k < numChunks; k++) {
     const seg = Math.floor(rand() * rec.numSegments);
     const ns = rec.getNumSamples(seg);
@@ -77,31 +65,21 @@ export function estimateCommonMode(rec: Recording, opts: CommonModeOptions = {})
     // Per-channel centre and noise of this chunk, so every channel enters the median at unit noise.
     const centre = new Float64Array(nc);
     const inv = new Float64Array(nc);
-    for (let c0 = 0; c0 < nc; c0 += cols.length) {
-      const g = Math.min(cols.length, nc - c0);
-      for (let t = 0; t < len; t++) {
-        const o = t * nc + c0;
-        for (let j = 0; j < g; j++) cols[j][t] = tr[o + j];
-      }
-      for (let j = 0; j < g; j++) {
-        const v = cols[j].subarray(0, len);
-        // The median is the MAD's own first step: select it once, then the MAD on the deviations.
-        centre[c0 + j] = kthSmallest(v, len >> 1);
-        const sd = madFromMedianInPlace(v, centre[c0 + j]);
-        inv[c0 + j] = sd > 0 ? 1 / sd : 0;
-      }
+    // The median is the MAD's own first step: one kernel call gives both for every channel (exact
+    // selections; a zero median's sign, which no value downstream sees, is normalised to +0).
+    kernels.channelMedianAndMad(tr, nc, medianMad);
+    for (let c = 0; c < nc; c++) {
+      centre[c] = medianMad[2 * c];
+      const sd = medianMad[2 * c + 1] / MAD_TO_SD;
+      inv[c] = sd > 0 ? 1 / sd : 0;
     }
     const live = Int32Array.from(Array.from({ length: nc }, (_, c) => c).filter((c) => inv[c] > 0));
     used = Math.max(used, live.length);
     if (live.length < 2) continue;
-    for (let t = 0; t < len; t++) {
-      for (let j = 0; j < live.length; j++) {
-        const c = live[j];
-        row[j] = (tr[t * nc + c] - centre[c]) * inv[c];
-      }
-      medians.push(quickselect(row, live.length, live.length >> 1));
-    }
-    if (opts.residual) residualSds.push(...residualSdsUv(tr, nc, live, centre, inv, medians.slice(medians.length - len), cols));
+    const chunkMedians = new Float64Array(len);
+    kernels.normalizedRowSelect(tr, nc, live, centre, inv, live.length >> 1, chunkMedians);
+    for (let t = 0; t < len; t++) medians.push(chunkMedians[t]);
+    if (opts.residual) residualSds.push(...residualSdsUv(tr, nc, live, centre, inv, chunkMedians, scratch));
   }
   const residualSdUv = residualSds.length ? kthSmallest(Float64Array.from(residualSds), residualSds.length >> 1) : 0;
   if (used < 2 || medians.length === 0) return { channels: used, medianSd: 0, independentSd: 0, commonSd: 0, residualSdUv };
@@ -116,10 +94,10 @@ export function estimateCommonMode(rec: Recording, opts: CommonModeOptions = {})
  * noise, scaled back to the channel's µV): the independent noise a median reference leaves there.
  */
 function residualSdsUv(
-  tr: Float32Array, nc: number, live: Int32Array, centre: Float64Array, inv: Float64Array, medians: number[], cols: Float64Array[],
+  tr: Float32Array, nc: number, live: Int32Array, centre: Float64Array, inv: Float64Array, medians: Float64Array, scratch: Float64Array,
 ): number[] {
   const len = medians.length;
-  const col = cols[0].subarray(0, len);
+  const col = scratch.subarray(0, len);
   const out: number[] = [];
   // A median over 64 channels is as good a scale as one over all of them, at a fraction of the cost on 384.
   const stride = Math.ceil(live.length / 64);

@@ -31,7 +31,7 @@ import { DetectionSetup, detectAndSample, learnPrototype, PeakSample, Prototype 
 import { buildTemplates, Cluster } from '../sortingcomponents/templatebuild.js';
 import type { NormalizedSource, ReadCounter } from '../sortingcomponents/traces.js';
 import { resolveSorterParams, SorterParamOverrides, SorterParams } from './params.js';
-import { cacheTraces, decideTraceCache, TraceCache, TraceCacheDtype, TraceCacheMode } from '../exec/tracecache.js';
+import { cacheTraces, decideTraceCache, TraceCache, TraceCacheDtype, TraceCacheMode, traceCacheRemovals } from '../exec/tracecache.js';
 import { spillFloat32Sink } from '../exec/spill.js';
 
 export interface SortOptions {
@@ -149,6 +149,8 @@ export async function sort(recording: Recording, options: SortOptions = {}): Pro
   // The summary holds the same warnings array, so this late warning still reaches it.
   if (units.length === 0) warnings.push('no units were found');
   if (options.outDir) writeFileAtomic(path.join(options.outDir, 'sorting_summary.json'), JSON.stringify(summary, null, 1));
+  // The cache files were deleted in the background while the curation ran: the disk is free on return.
+  await traceCacheRemovals();
   return {
     sorting,
     summary,

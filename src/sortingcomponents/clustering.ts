@@ -261,11 +261,14 @@ export function principalProjection(x: Float32Array, d: number, idx: Int32Array,
   while (kk < k && values[kk] > 1e-9 * Math.max(values[0], 1e-30)) kk++;
   const n = idx.length;
   const y = new Float64Array(n * kk);
+  // Each row is centred once for all kk components (the same differences, the same sums in j order).
+  const c = new Float64Array(d);
   for (let i = 0; i < n; i++) {
     const b = idx[i] * d;
+    for (let j = 0; j < d; j++) c[j] = x[b + j] - mean[j];
     for (let r = 0; r < kk; r++) {
       let s = 0;
-      for (let j = 0; j < d; j++) s += (x[b + j] - mean[j]) * vectors[r * d + j];
+      for (let j = 0, v = r * d; j < d; j++, v++) s += c[j] * vectors[v];
       y[i * kk + r] = s;
     }
   }

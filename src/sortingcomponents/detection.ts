@@ -115,30 +115,47 @@ export function detectMatchedPeaks(
 export function peaksAmongCrossings(index: Int32Array, value: Float32Array, numChannels: number, from: number, to: number, firstSample: number, opts: PeakDetectOptions): Peaks {
   const nc = numChannels;
   const n = index.length;
-  const list = crossingsByChannel(index, value, nc, opts.polarity);
+  const pol = opts.polarity;
+  const list = crossingsByChannel(index, value, nc, pol);
   const cursor = list.start.slice(0, nc);
+  const selfNeighbour = channelsInOwnNeighbourhood(opts.dedupNeighbours, nc);
   const sample: number[] = [];
   const channel: number[] = [];
   const peakValue: number[] = [];
+  // The crossings one row before and after the candidate's (same channel) are found by two cursors that only move
+  // forward in the flat order, so the flank test below reads the crossings in sequence.
+  let before = 0;
+  let after = 0;
   for (let j = 0, t = 0; j < n; j++) {
     // Rows come in ascending order: found by stepping, not by dividing.
-    while (index[j] >= (t + 1) * nc) t++;
+    const i = index[j];
+    while (i >= (t + 1) * nc) t++;
     if (t < from || t >= to) continue;
-    const c = index[j] - t * nc;
-    const p = list.position[j];
-    const v = list.strength[p];
-    const neigh = opts.dedupNeighbours[c];
+    const c = i - t * nc;
+    const v = polarityValue(value[j], pol);
     // Most crossings lie on a spike's flanks: the channel's own crossing one row before or after rejects them
     // before the neighbourhood is read (the tie rule below, for the channel itself).
-    if (p > list.start[c] && list.row[p - 1] === t - 1 && list.strength[p - 1] >= v && neigh.includes(c)) continue;
-    if (p + 1 < list.start[c + 1] && list.row[p + 1] === t + 1 && list.strength[p + 1] > v && neigh.includes(c)) continue;
-    if (beatsCrossingsNear(p, t, c, v, opts.exclusionSamples, neigh, list, cursor)) {
+    if (selfNeighbour[c]) {
+      while (index[before] < i - nc) before++;
+      if (index[before] === i - nc && polarityValue(value[before], pol) >= v) continue;
+      if (after < j) after = j;
+      while (after < n && index[after] < i + nc) after++;
+      if (after < n && index[after] === i + nc && polarityValue(value[after], pol) > v) continue;
+    }
+    if (beatsCrossingsNear(list.position[j], t, c, v, opts.exclusionSamples, opts.dedupNeighbours[c], list, cursor)) {
       sample.push(firstSample + t);
       channel.push(c);
       peakValue.push(value[j]);
     }
   }
   return { sample: Float64Array.from(sample), channel: Int32Array.from(channel), value: Float32Array.from(peakValue) };
+}
+
+/** 1 for the channels whose dedup neighbourhood includes the channel itself (the flank test compares with it). */
+function channelsInOwnNeighbourhood(neighbours: Int32Array[], nc: number): Uint8Array {
+  const own = new Uint8Array(nc);
+  for (let c = 0; c < nc; c++) own[c] = neighbours[c].includes(c) ? 1 : 0;
+  return own;
 }
 
 /** Crossings grouped by channel (rows ascending within each): a counting sort of the flat indices. */

@@ -10,6 +10,8 @@
 import { Peaks, PeakDetectOptions, Polarity, detectPeaks, polarityValue } from './detection.js';
 import type { TemporalBasis } from './features.js';
 import { getKernels } from '../kernels/registry.js';
+import { ScoreMemo, scoreMemo } from './matchscorememo.js';
+import { matchedSpikeList } from './matchedspikelist.js';
 
 export interface SparseTemplate {
   channels: Int32Array;
@@ -153,10 +155,13 @@ export function matchWindow(
   const S = opts.maxShift;
   const lo = L + S + 2;
   const hi = numSamples - L - S - 2;
-  const out = { sample: [] as number[], unit: [] as number[], amplitude: [] as number[], x: [] as number[], y: [] as number[], pcs: [] as Float32Array[] };
+  const out = matchedSpikeList(opts.basis.numComponents * opts.pcChannels);
+  const where = new Float64Array(2);
+  const pcSnippet = new Float32Array(opts.basis.length * opts.pcChannels);
   let dirty: Uint8Array | null = null;
   const rv = residualVariance(numSamples, nc, opts.residualError, varianceBuffer);
   const scratch = fitScratch(templates, opts, nc);
+  const memo = scoreMemo(numSamples, nc, L, S);
   const peakOpts: PeakDetectOptions = { threshold: opts.threshold, exclusionSamples: opts.exclusionSamples, dedupNeighbours: opts.dedupNeighbours, polarity: opts.polarity };
   // Accepted fits by start row, so a new fit can find the fits it overlaps in time.
   const fitsByStart = new Map<number, Accepted[]>();
@@ -166,14 +171,10 @@ export function matchWindow(
     const peakRow = fit.start + opts.nBefore;
     const time = peakRow + fit.frac / tpl.shifted.length;
     if (!(time >= reportFrom && time < reportTo)) return -1;
-    out.sample.push(firstSample + Math.round(time));
-    out.unit.push(fit.unit);
-    out.amplitude.push(fit.amplitude);
-    const [x, y] = centerOfMass(residual, nc, peakRow, tpl, opts);
-    out.x.push(x);
-    out.y.push(y);
-    out.pcs.push(pcFeatures(residual, nc, peakRow, tpl, opts));
-    return out.sample.length - 1;
+    centerOfMass(residual, nc, peakRow, tpl, opts, where);
+    const i = out.push(firstSample + Math.round(time), fit.unit, fit.amplitude, where[0], where[1]);
+    pcFeatures(residual, nc, peakRow, tpl, opts, pcSnippet, out.features(i));
+    return i;
   };
   const remember = (fit: Fit, outIndex: number) => {
     const list = fitsByStart.get(fit.start) ?? [];
@@ -197,22 +198,22 @@ export function matchWindow(
         const t = peaks.sample[i];
         const c = peaks.channel[i];
         if (polarityValue(residual[t * nc + c], opts.polarity) < opts.threshold * Math.sqrt(1 + rv.at(t, c))) continue;
-        let fit = bestFit(residual, nc, t, c, templates, opts, rv, scratch);
+        let fit = bestFit(residual, nc, t, c, templates, opts, rv, scratch, memo);
         if (!fit) continue;
         const partner = opts.pairWindow > 0 ? overlappingFit(fitsByStart, fit, templates, opts.pairWindow) : null;
         if (partner) {
           // Model selection: one spike explaining both fits beats two spikes unless the pair explains
           // more energy by at least the cost of a spike (minScore², the acceptance bar of one fit).
           const pt = templates[partner.fit.unit];
-          subtract(residual, nc, partner.fit, pt, L, -1, rv);
-          const single = bestFit(residual, nc, t, c, templates, opts, rv, scratch);
+          subtract(residual, nc, partner.fit, pt, L, -1, rv, memo);
+          const single = bestFit(residual, nc, t, c, templates, opts, rv, scratch, memo);
           if (single && single.gain >= partner.fit.gain + fit.gain - opts.minScore * opts.minScore) {
             forget(partner);
             fit = single;
-          } else subtract(residual, nc, partner.fit, pt, L, 1, rv);
+          } else subtract(residual, nc, partner.fit, pt, L, 1, rv, memo);
         }
         remember(fit, report(fit));
-        subtract(residual, nc, fit, templates[fit.unit], L, 1, rv);
+        subtract(residual, nc, fit, templates[fit.unit], L, 1, rv, memo);
         for (let r = Math.max(0, fit.start - L); r < Math.min(numSamples, fit.start + 2 * L); r++) nextDirty[r] = 1;
         accepted++;
       }
@@ -222,26 +223,7 @@ export function matchWindow(
   } finally {
     rv.release();
   }
-  if (removed.size) {
-    const keep = (_: unknown, i: number) => !removed.has(i);
-    out.sample = out.sample.filter(keep);
-    out.unit = out.unit.filter(keep);
-    out.amplitude = out.amplitude.filter(keep);
-    out.x = out.x.filter(keep);
-    out.y = out.y.filter(keep);
-    out.pcs = out.pcs.filter(keep);
-  }
-  const k = opts.basis.numComponents * opts.pcChannels;
-  const pc = new Float32Array(out.pcs.length * k);
-  out.pcs.forEach((p, i) => pc.set(p, i * k));
-  return {
-    sample: Float64Array.from(out.sample),
-    unit: Int32Array.from(out.unit),
-    amplitude: Float32Array.from(out.amplitude),
-    x: Float32Array.from(out.x),
-    y: Float32Array.from(out.y),
-    pcFeatures: pc,
-  };
+  return out.finish(removed);
 }
 
 /**
@@ -293,6 +275,11 @@ export interface FitScratch {
   refineScores: Float64Array;
   units: Int32Array;
   guesses: Int32Array;
+  /** Per candidate: its slot in the score memo, or -1 when its scores are computed afresh. */
+  memoSlots: Int32Array;
+  /** The candidates (indices into units) whose scores the kernel computes afresh, and those scores. */
+  fresh: Int32Array;
+  freshScores: Float64Array;
   rowStart: Int32Array;
   colStart: Int32Array;
   cols: Int32Array;
@@ -318,6 +305,9 @@ export function fitScratch(templates: MatchTemplate[], opts: MatchOptions, nc: n
     refineScores: new Float64Array(2 * copies),
     units: new Int32Array(most),
     guesses: new Int32Array(most),
+    memoSlots: new Int32Array(most),
+    fresh: new Int32Array(most),
+    freshScores: new Float64Array(Math.max(most * shifts, 2)),
     rowStart: new Int32Array(most),
     colStart: new Int32Array(most + 1),
     cols: new Int32Array(most * widest),
@@ -329,12 +319,11 @@ export function fitScratch(templates: MatchTemplate[], opts: MatchOptions, nc: n
 }
 
 /** Best template, alignment and amplitude for a residual peak at row t on channel c, or null. */
-function bestFit(residual: Float32Array, nc: number, t: number, c: number, templates: MatchTemplate[], opts: MatchOptions, rv: ResidualVariance, sc: FitScratch): Fit | null {
+function bestFit(residual: Float32Array, nc: number, t: number, c: number, templates: MatchTemplate[], opts: MatchOptions, rv: ResidualVariance, sc: FitScratch, memo: ScoreMemo): Fit | null {
   let best: Fit | null = null;
   const L = opts.length;
   const S = opts.maxShift;
   const shifts = 2 * S + 1;
-  const scores = sc.scores;
   const consider = (unit: number, start: number, frac: number, score: number) => {
     const tpl = templates[unit];
     const e = tpl.energy[frac];
@@ -351,21 +340,9 @@ function bestFit(residual: Float32Array, nc: number, t: number, c: number, templ
     if (z < opts.minScore) return;
     best = { unit, start, frac, amplitude: a, gain, z };
   };
-  const kernels = getKernels();
   const count = candidatesOf(t, c, templates, opts, sc);
   if (count > 0) {
-    let gMin = Infinity;
-    let gMax = -Infinity;
-    for (let j = 0; j < count; j++) {
-      gMin = Math.min(gMin, sc.guesses[j]);
-      gMax = Math.max(gMax, sc.guesses[j]);
-    }
-    const first = gMin - S;
-    const rows = gMax - gMin + L + 2 * S;
-    for (let j = 0; j < count; j++) sc.rowStart[j] = sc.guesses[j] - gMin;
-    // The residual rows go to the kernel as they are (in place when resident), and it gathers each
-    // candidate's channels itself: cheaper than gathering the union of their channels here first.
-    kernels.gatheredShiftedDots(residual.subarray(first * nc, (first + rows) * nc), nc, L, shifts, count, sc.rowStart, sc.colStart, sc.cols, sc.w, scores);
+    coarseScores(residual, nc, templates, opts, sc, memo, count);
     best = bestCoarseFit(templates, opts, rv, sc, count, shifts);
   }
   if (!best) return null;
@@ -386,12 +363,62 @@ function bestFit(residual: Float32Array, nc: number, t: number, c: number, templ
   }
   if (n === 0) return best;
   const rs = sc.refineScores;
-  kernels.gatheredShiftedDots(residual.subarray((b.start - 1) * nc, (b.start + L) * nc), nc, L, 2, n, sc.refineRowStart, sc.refineColStart, sc.refineCols, sc.refineW, rs);
+  getKernels().gatheredShiftedDots(residual.subarray((b.start - 1) * nc, (b.start + L) * nc), nc, L, 2, n, sc.refineRowStart, sc.refineColStart, sc.refineCols, sc.refineW, rs);
   for (let j = 0; j < n; j++) {
     consider(b.unit, b.start, sc.refineFrac[j], rs[2 * j + 1]);
     consider(b.unit, b.start - 1, sc.refineFrac[j], rs[2 * j]);
   }
   return best;
+}
+
+/**
+ * sc.scores of the `count` candidates in sc at every integer start: from the memo where the residual under
+ * them is unchanged since they were computed, else from one kernel call for the rest (each candidate's
+ * scores depend only on its own rows and channels, so they are the same either way).
+ */
+function coarseScores(residual: Float32Array, nc: number, templates: MatchTemplate[], opts: MatchOptions, sc: FitScratch, memo: ScoreMemo, count: number): void {
+  const L = opts.length;
+  const S = opts.maxShift;
+  const shifts = 2 * S + 1;
+  let fresh = 0;
+  let gMin = Infinity;
+  let gMax = -Infinity;
+  for (let j = 0; j < count; j++) {
+    const slot = memo.lookup(sc.units[j], sc.guesses[j], templates[sc.units[j]].channels);
+    sc.memoSlots[j] = slot;
+    if (slot >= 0) continue;
+    sc.fresh[fresh++] = j;
+    gMin = Math.min(gMin, sc.guesses[j]);
+    gMax = Math.max(gMax, sc.guesses[j]);
+  }
+  if (fresh > 0) {
+    let at = 0;
+    for (let i = 0; i < fresh; i++) {
+      const tpl = templates[sc.units[sc.fresh[i]]];
+      sc.rowStart[i] = sc.guesses[sc.fresh[i]] - gMin;
+      sc.colStart[i] = at;
+      sc.w[i] = tpl.shifted[0];
+      sc.cols.set(tpl.channels, at);
+      at += tpl.channels.length;
+    }
+    sc.colStart[fresh] = at;
+    const first = gMin - S;
+    const rows = gMax - gMin + L + 2 * S;
+    // The residual rows go to the kernel as they are (in place when resident), and it gathers each
+    // candidate's channels itself: cheaper than gathering the union of their channels here first.
+    getKernels().gatheredShiftedDots(residual.subarray(first * nc, (first + rows) * nc), nc, L, shifts, fresh, sc.rowStart, sc.colStart, sc.cols, sc.w, sc.freshScores);
+    for (let i = 0; i < fresh; i++) {
+      const j = sc.fresh[i];
+      sc.scores.set(sc.freshScores.subarray(i * shifts, (i + 1) * shifts), j * shifts);
+      memo.store(sc.units[j], sc.guesses[j], sc.freshScores, i * shifts);
+    }
+  }
+  if (fresh === count) return;
+  const stored = memo.values;
+  for (let j = 0; j < count; j++) {
+    const slot = sc.memoSlots[j];
+    if (slot >= 0) sc.scores.set(stored.subarray(slot * shifts, (slot + 1) * shifts), j * shifts);
+  }
 }
 
 /**
@@ -458,33 +485,28 @@ export function bestCoarseFitInOrder(templates: MatchTemplate[], opts: MatchOpti
 }
 
 /**
- * Fills sc with the candidate units of a peak at row t on channel c (those with a non-empty template),
- * their start guesses and their recording channels as the kernel's columns; returns the count.
+ * Fills sc with the candidate units of a peak at row t on channel c (those with a non-empty template) and
+ * their start guesses; returns the count.
  */
 function candidatesOf(t: number, c: number, templates: MatchTemplate[], opts: MatchOptions, sc: FitScratch): number {
   let count = 0;
-  let at = 0;
   for (const u of opts.candidatesPerChannel[c]) {
     const tpl = templates[u];
     if (!(tpl.energy[0] > 0)) continue;
     const er = tpl.extremumRow[c];
     sc.units[count] = u;
     sc.guesses[count] = t - (er >= 0 ? er : opts.nBefore);
-    sc.colStart[count] = at;
-    sc.w[count] = tpl.shifted[0];
-    sc.cols.set(tpl.channels, at);
-    at += tpl.channels.length;
     count++;
   }
-  sc.colStart[count] = at;
   return count;
 }
 
 /** Subtracts (sign 1) or restores (sign -1) a fitted spike, and the error variance it leaves. */
-function subtract(residual: Float32Array, nc: number, fit: Fit, tpl: MatchTemplate, L: number, sign: 1 | -1, rv: ResidualVariance): void {
+function subtract(residual: Float32Array, nc: number, fit: Fit, tpl: MatchTemplate, L: number, sign: 1 | -1, rv: ResidualVariance, memo: ScoreMemo): void {
+  memo.touch(fit.start, L, tpl.channels);
   const scale = sign * fit.amplitude * fit.amplitude;
   // One kernel call for both: in place when the residual, variance and templates are resident.
-  getKernels().subtractTemplate(residual, nc, fit.start, L, tpl.channels, tpl.shifted[fit.frac], sign * fit.amplitude, rv.mark(fit.start, L), scale * rv.errorSquared);
+  getKernels().subtractTemplate(residual, nc, fit.start, L, tpl.channels, tpl.shifted[fit.frac], sign * fit.amplitude, rv.mark(fit.start, L, tpl.channels), scale * rv.errorSquared);
 }
 
 /**
@@ -501,10 +523,11 @@ export interface ResidualVariance {
   /** Adds scale × error² × w² (scale negative to remove). */
   add(start: number, w: Float32Array, channels: Int32Array, L: number, scale: number): void;
   /**
-   * Rows [start, start + L) are about to receive variance outside add(): returns the buffer (numSamples ×
-   * numChannels) to add errorSquared × scale × w² to, or null when the relative error is 0.
+   * Rows [start, start + L) (on `channels`; every channel when omitted) are about to receive variance outside
+   * add(): returns the buffer (numSamples × numChannels) to add errorSquared × scale × w² to, or null when
+   * the relative error is 0.
    */
-  mark(start: number, L: number): Float32Array | null;
+  mark(start: number, L: number, channels?: Int32Array): Float32Array | null;
   /** relativeError². */
   readonly errorSquared: number;
   /** Hands the buffer back for the next window; the object must not be used afterwards. */
@@ -531,6 +554,27 @@ export function residualVariance(numSamples: number, numChannels: number, relati
   let extra: Float32Array | null = null;
   let base: Float32Array | null = null;
   const touched = new Uint8Array(numSamples);
+  // Per row, the lowest and highest channel written: release() zeroes just that span of each touched row
+  // (a template's channels are a small part of a wide probe's row).
+  const lowest = new Int32Array(numSamples).fill(nc);
+  const highest = new Int32Array(numSamples).fill(-1);
+  const written = (start: number, L: number, channels: Int32Array | undefined) => {
+    let lo = 0;
+    let hi = nc - 1;
+    if (channels) {
+      lo = nc;
+      hi = -1;
+      for (let q = 0; q < channels.length; q++) {
+        lo = Math.min(lo, channels[q]);
+        hi = Math.max(hi, channels[q]);
+      }
+    }
+    touched.fill(1, start, start + L);
+    for (let r = start; r < start + L; r++) {
+      if (lo < lowest[r]) lowest[r] = lo;
+      if (hi > highest[r]) highest[r] = hi;
+    }
+  };
   const take = (): Float32Array => {
     if (provide) {
       const v = provide(size);
@@ -545,39 +589,39 @@ export function residualVariance(numSamples: number, numChannels: number, relati
   };
   return {
     errorSquared: e2,
-    mark(start, L) {
+    mark(start, L, channels) {
       if (!(e2 > 0)) return null;
       extra ??= take();
-      touched.fill(1, start, start + L);
+      written(start, L, channels);
       return extra;
     },
     at: (row, channel) => (extra && touched[row] ? Math.max(0, extra[row * nc + channel]) : 0),
     weighted(start, w, channels, L) {
       if (!extra) return 0;
+      // Rows no subtraction reached hold zeros and add exactly nothing: the kernel sums from the first
+      // touched row to the last (the ones between add +0).
+      let first = 0;
+      while (first < L && !touched[start + first]) first++;
+      if (first === L) return 0;
+      let last = L;
+      while (!touched[start + last - 1]) last--;
       const nch = channels.length;
-      let s = 0;
-      for (let p = 0; p < L; p++) {
-        if (!touched[start + p]) continue;
-        const row = (start + p) * nc;
-        // Restoring a spike (pair test) can leave rounding below zero.
-        for (let q = 0; q < nch; q++) s += w[p * nch + q] * w[p * nch + q] * Math.max(0, extra[row + channels[q]]);
-      }
-      return s;
+      return getKernels().weightedVariance(extra, nc, start + first, last - first, channels, w.subarray(first * nch, last * nch));
     },
     add(start, w, channels, L, scale) {
       if (!(e2 > 0)) return;
       extra ??= take();
       const nch = channels.length;
       const k = scale * e2;
+      written(start, L, channels);
       for (let p = 0; p < L; p++) {
-        touched[start + p] = 1;
         const row = (start + p) * nc;
         for (let q = 0; q < nch; q++) extra[row + channels[q]] += k * w[p * nch + q] * w[p * nch + q];
       }
     },
     release() {
       if (!extra) return;
-      for (let r = 0; r < numSamples; r++) if (touched[r]) extra.fill(0, r * nc, (r + 1) * nc);
+      for (let r = 0; r < numSamples; r++) if (touched[r] && highest[r] >= lowest[r]) extra.fill(0, r * nc + lowest[r], r * nc + highest[r] + 1);
       if (provide) cleanProvided = extra;
       if (base && (!pooledVariance || pooledVariance.length < base.length)) pooledVariance = base;
       extra = null;
@@ -606,8 +650,8 @@ function overlappingFit(fitsByStart: Map<number, Accepted[]>, fit: Fit, template
   return best;
 }
 
-/** Location from the spike's own peak-row amplitudes on the template channels (before subtraction). */
-function centerOfMass(residual: Float32Array, nc: number, peakRow: number, tpl: MatchTemplate, opts: MatchOptions): [number, number] {
+/** Location from the spike's own peak-row amplitudes on the template channels (before subtraction), into `into` (x, y). */
+function centerOfMass(residual: Float32Array, nc: number, peakRow: number, tpl: MatchTemplate, opts: MatchOptions, into: Float64Array): void {
   let sw = 0;
   let sx = 0;
   let sy = 0;
@@ -617,21 +661,55 @@ function centerOfMass(residual: Float32Array, nc: number, peakRow: number, tpl: 
     sx += w * opts.locations[2 * c];
     sy += w * opts.locations[2 * c + 1];
   }
-  if (sw === 0) return [opts.locations[2 * tpl.peakChannel], opts.locations[2 * tpl.peakChannel + 1]];
-  return [sx / sw, sy / sw];
+  if (sw === 0) {
+    into[0] = opts.locations[2 * tpl.peakChannel];
+    into[1] = opts.locations[2 * tpl.peakChannel + 1];
+  } else {
+    into[0] = sx / sw;
+    into[1] = sy / sw;
+  }
 }
 
-function pcFeatures(residual: Float32Array, nc: number, peakRow: number, tpl: MatchTemplate, opts: MatchOptions): Float32Array {
+/**
+ * The spike's projections on the basis over its first pcChannels template channels, into `out`
+ * (numComponents × pcChannels, zero past the template's channels). The snippet is copied out row by row
+ * first (the residual is time-major); each projection then adds its terms in row order.
+ */
+function pcFeatures(residual: Float32Array, nc: number, peakRow: number, tpl: MatchTemplate, opts: MatchOptions, snippet: Float32Array, out: Float32Array): void {
   const { components, numComponents: k, length: len, nBefore } = opts.basis;
-  const out = new Float32Array(k * opts.pcChannels);
   const m = Math.min(opts.pcChannels, tpl.channels.length);
-  for (let j = 0; j < m; j++) {
-    const c = tpl.channels[j];
-    for (let r = 0; r < k; r++) {
+  const channels = tpl.channels;
+  for (let p = 0; p < len; p++) {
+    const row = (peakRow - nBefore + p) * nc;
+    for (let j = 0; j < m; j++) snippet[p * m + j] = residual[row + channels[j]];
+  }
+  for (let r = 0; r < k; r++) {
+    const base = r * len;
+    const to = r * opts.pcChannels;
+    let j = 0;
+    // Four channels at a time: four independent chains of additions instead of one.
+    for (; j + 4 <= m; j += 4) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let p = 0; p < len; p++) {
+        const weight = components[base + p];
+        const at = p * m + j;
+        s0 += weight * snippet[at];
+        s1 += weight * snippet[at + 1];
+        s2 += weight * snippet[at + 2];
+        s3 += weight * snippet[at + 3];
+      }
+      out[to + j] = s0;
+      out[to + j + 1] = s1;
+      out[to + j + 2] = s2;
+      out[to + j + 3] = s3;
+    }
+    for (; j < m; j++) {
       let s = 0;
-      for (let p = 0; p < len; p++) s += components[r * len + p] * residual[(peakRow - nBefore + p) * nc + c];
-      out[r * opts.pcChannels + j] = s;
+      for (let p = 0; p < len; p++) s += components[base + p] * snippet[p * m + j];
+      out[to + j] = s;
     }
   }
-  return out;
 }

@@ -8,6 +8,7 @@ import type { SnippetSet } from './snippets.js';
 import { acceptMerges, PairSet } from './mergegroups.js';
 import { heldOutSeparationBy } from './clustering.js';
 import { dipTest } from './unimodality.js';
+import { getKernels } from '../kernels/registry.js';
 
 export interface MergeCandidateUnit {
   snippets: SnippetSet;
@@ -141,11 +142,13 @@ export function testPair(
  * on its footprint whatever their amplitude (and the amplitude halves of one unit fall together).
  */
 function footprintSeparation(A: SnippetSet, B: SnippetSet, ext: number, common: [number, number][], offA: number, offB: number, L: number, filter: Float64Array): number {
-  const rows = [...unitLengthFootprints(A, ext, common, 0, offA, L, filter), ...unitLengthFootprints(B, ext, common, 1, offB, L, filter)];
   const m = common.length;
-  const y = new Float64Array(rows.length * m);
-  rows.forEach((r, i) => y.set(r, i * m));
-  return robustHeldOutSeparation(y, m, Uint8Array.from(rows, (_, i) => (i < A.count ? 0 : 1)));
+  // Both units' footprints, A's then B's, straight into one table (no per-spike arrays).
+  const y = new Float64Array((A.count + B.count) * m);
+  unitLengthFootprints(A, ext, common, 0, offA, L, filter, y.subarray(0, A.count * m));
+  unitLengthFootprints(B, ext, common, 1, offB, L, filter, y.subarray(A.count * m));
+  const lab = new Uint8Array(A.count + B.count).fill(1, A.count);
+  return robustHeldOutSeparation(y, m, lab);
 }
 
 /**
@@ -187,22 +190,21 @@ function footprintFilter(a: Float64Array, b: Float64Array, nc: number): Float64A
  * `filter` (a matched filter over time: the amplitude there, with the noise of one value rather than
  * L), the vector scaled to unit length.
  */
-function unitLengthFootprints(set: SnippetSet, ext: number, common: [number, number][], side: 0 | 1, off: number, L: number, filter: Float64Array): Float64Array[] {
+function unitLengthFootprints(set: SnippetSet, ext: number, common: [number, number][], side: 0 | 1, off: number, L: number, filter: Float64Array, out: Float64Array): void {
   const nc = set.channels.length;
   const m = common.length;
   const cols = commonColumns(common, side);
-  const out: Float64Array[] = [];
   for (let i = 0; i < set.count; i++) {
     const base = i * ext * nc;
-    const row = new Float64Array(m);
+    // out is zeroed: each spike's row accumulates in place.
+    const o = i * m;
     for (let p = 0; p < L; p++) {
       const r = base + (off + p) * nc;
-      for (let q = 0; q < m; q++) row[q] += set.data[r + cols[q]] * filter[p * m + q];
+      for (let q = 0; q < m; q++) out[o + q] += set.data[r + cols[q]] * filter[p * m + q];
     }
-    const norm = Math.hypot(...row);
-    out.push(norm > 0 ? row.map((v) => v / norm) : row);
+    const norm = Math.hypot(...out.subarray(o, o + m));
+    if (norm > 0) for (let q = 0; q < m; q++) out[o + q] /= norm;
   }
-  return out;
 }
 
 /**
@@ -262,15 +264,7 @@ export function snippetMeans(set: SnippetSet, ext: number): SnippetMeans {
   const all = new Float64Array(w);
   const byParity: [Float64Array, Float64Array] = [new Float64Array(w), new Float64Array(w)];
   // Sums in spike order, then one division: the same values a per-window mean over the spikes gives.
-  for (let i = 0; i < set.count; i++) {
-    const base = i * w;
-    const half = byParity[i % 2];
-    for (let k = 0; k < w; k++) {
-      const v = set.data[base + k];
-      all[k] += v;
-      half[k] += v;
-    }
-  }
+  getKernels().snippetSums(set.data, set.count, w, all, byParity[0], byParity[1]);
   const divide = (m: Float64Array, n: number) => {
     if (n) for (let k = 0; k < w; k++) m[k] /= n;
   };

@@ -165,12 +165,14 @@ function forEachSnippetRead(
   const fill = new Int32Array(req.owner.reduce((m, o) => Math.max(m, o + 1), 0));
   req.owner.forEach((o, i) => (slot[i] = fill[o]++));
   const order = Array.from(req.owner.keys()).sort((a, b) => req.segment[a] - req.segment[b] || req.sample[a] - req.sample[b]);
+  const scratch = rawScratchReader(rec);
   for (const g of snippetReadGroups(req.segment, req.sample, order, nBefore, length, chunkSamples)) {
     const a = Math.max(0, g.start);
     const b = Math.min(rec.getNumSamples(g.segment), g.end);
     if (b <= a) continue;
-    // All channels: from a binary file (the trace cache) that is a view of the bytes read, no copy.
-    const raw = rec.getTraces({ segment: g.segment, start: a, end: b });
+    // All channels: from a binary file (the trace cache) that is a view of the bytes read, no copy; into the
+    // file's reused buffer when it has one (tens of thousands of small reads: no fresh zeroed array each).
+    const raw = scratch?.(g.segment, a, b) ?? rec.getTraces({ segment: g.segment, start: a, end: b });
     for (let k = g.from; k < g.to; k++) {
       const r = order[k];
       visit(raw, b - a, r, Math.round(req.sample[r]) - nBefore - a, slot[r]);
@@ -180,6 +182,21 @@ function forEachSnippetRead(
       src.counter.reads++;
     }
   }
+}
+
+/** A recording that can read all channels' raw values into a buffer it reuses (io/binary.ts BinaryRecording). */
+interface RawScratchRecording {
+  readRawScratch(segment: number, start: number, end: number): NumericArray | null;
+}
+
+/**
+ * The recording's reused-buffer raw read, or null. Its block is valid until the next read, which suits
+ * forEachSnippetRead: each block is copied out before the next group is read. Duck-typed so this module
+ * does not import the Node file reader.
+ */
+function rawScratchReader(rec: NormalizedSource['recording']): ((segment: number, start: number, end: number) => NumericArray | null) | null {
+  const r = rec as Partial<RawScratchRecording>;
+  return typeof r.readRawScratch === 'function' ? (segment, start, end) => r.readRawScratch!.call(rec, segment, start, end) : null;
 }
 
 /** copySnippet without the conversion: the raw int16 steps of columns `cols`, rows outside raw left zero. */

@@ -1,0 +1,144 @@
+/**
+ * Exact selections of the common-mode estimate: the same values as the TS reference
+ * (src/kernels/centredselect.ts), a zero always returned as +0. The per-channel median and MAD bucket the
+ * values on the leading bits of an order-preserving key (one counting pass, one branch-free pass copying
+ * out the bucket that holds the rank) and finish with a quickselect among the bucket's few values; the
+ * per-row medians across a few hundred channels are plain quickselects.
+ */
+
+/**
+ * Median and MAD of a (n ≥ 1 f64 at pA, overwritten with the absolute deviations) into pOut[0], pOut[1];
+ * `bits` (≤ 16) leading key bits per bucket; pCounts: 2^bits i32, pBand: n f64 of scratch. Returns -1
+ * (nothing written) when a NaN is met: the host then uses the reference.
+ */
+export function medianAndMad(pA: usize, n: i32, bits: i32, pCounts: usize, pBand: usize, pOut: usize): i32 {
+  const k = n >> 1;
+  memory.fill(pCounts, 0, <usize>4 << bits);
+  let nan = false;
+  for (let i = 0; i < n; i++) {
+    const v = load<f64>(pA + (<usize>i << 3));
+    nan = nan || v != v;
+    countKey(pCounts, v, bits);
+  }
+  if (nan) return -1;
+  const med = selectFromCounts(pA, n, k, bits, pCounts, pBand);
+  memory.fill(pCounts, 0, <usize>4 << bits);
+  for (let i = 0; i < n; i++) {
+    const a = pA + (<usize>i << 3);
+    const v = abs(load<f64>(a) - med);
+    store<f64>(a, v);
+    countKey(pCounts, v, bits);
+  }
+  store<f64>(pOut, med + 0);
+  store<f64>(pOut + 8, selectFromCounts(pA, n, k, bits, pCounts, pBand) + 0);
+  return 0;
+}
+
+/** Channels transposed together by channelMedianAndMad: 16 float32 = one 64-byte row segment. */
+const CHANNEL_GROUP: i32 = 16;
+
+/**
+ * Median and MAD (pOut[2c], pOut[2c + 1], f64) of each channel of a time-major f32 block (rows × nc at pX,
+ * rows ≥ 1), as medianAndMad gives them for the column as f64: channels are transposed CHANNEL_GROUP at a
+ * time into pCols (CHANNEL_GROUP × rows f64 of scratch). pCounts, pBand, bits: as medianAndMad.
+ * Returns -1 when a NaN is met (the host then uses the reference), else 0.
+ */
+export function channelMedianAndMad(pX: usize, rows: i32, nc: i32, bits: i32, pCounts: usize, pCols: usize, pBand: usize, pOut: usize): i32 {
+  for (let c0 = 0; c0 < nc; c0 += CHANNEL_GROUP) {
+    const g = min(CHANNEL_GROUP, nc - c0);
+    for (let t = 0; t < rows; t++) {
+      const src = pX + ((<usize>t * <usize>nc + <usize>c0) << 2);
+      for (let j = 0; j < g; j++) store<f64>(pCols + ((<usize>j * <usize>rows + <usize>t) << 3), <f64>load<f32>(src + (<usize>j << 2)));
+    }
+    for (let j = 0; j < g; j++) {
+      if (medianAndMad(pCols + ((<usize>j * <usize>rows) << 3), rows, bits, pCounts, pBand, pOut + (<usize>(c0 + j) << 4)) < 0) return -1;
+    }
+  }
+  return 0;
+}
+
+/**
+ * pOut[t] (f64) = the k-th smallest over j < m of (f64(x[t·nc + live[j]]) − centre[c]) · inv[c], c = live[j],
+ * for t < rows; x f32 at pX, live i32 at pLive, centre and inv f64 per channel, pRow: m f64 of scratch.
+ * Returns -1 when a NaN is met (the host then uses the reference), else 0.
+ */
+export function normalizedRowSelect(pX: usize, rows: i32, nc: i32, pLive: usize, m: i32, pCentre: usize, pInv: usize, k: i32, pRow: usize, pOut: usize): i32 {
+  for (let t = 0; t < rows; t++) {
+    const b = pX + ((<usize>t * <usize>nc) << 2);
+    let nan = false;
+    for (let j = 0; j < m; j++) {
+      const c = <usize>load<i32>(pLive + (<usize>j << 2));
+      const v = (<f64>load<f32>(b + (c << 2)) - load<f64>(pCentre + (c << 3))) * load<f64>(pInv + (c << 3));
+      nan = nan || v != v;
+      store<f64>(pRow + (<usize>j << 3), v);
+    }
+    if (nan) return -1;
+    store<f64>(pOut + (<usize>t << 3), select64(pRow, m, k) + 0);
+  }
+  return 0;
+}
+
+@inline
+function bucketOf(v: f64, bits: i32): u32 {
+  const h = <i32>(reinterpret<i64>(v) >>> 32);
+  return <u32>(h ^ ((h >> 31) | 0x80000000)) >>> (32 - bits);
+}
+
+@inline
+function countKey(pCounts: usize, v: f64, bits: i32): void {
+  const c = pCounts + (<usize>bucketOf(v, bits) << 2);
+  store<i32>(c, load<i32>(c) + 1);
+}
+
+/** The k-th smallest of a (NaN-free) from its bucket counts. */
+function selectFromCounts(pA: usize, n: i32, k: i32, bits: i32, pCounts: usize, pBand: usize): f64 {
+  let bucket: u32 = 0;
+  let below: i32 = 0;
+  while (below + load<i32>(pCounts + (<usize>bucket << 2)) <= k) below += load<i32>(pCounts + (<usize>(bucket++) << 2));
+  let m: i32 = 0;
+  for (let i = 0; i < n; i++) {
+    const v = load<f64>(pA + (<usize>i << 3));
+    store<f64>(pBand + (<usize>m << 3), v);
+    m += <i32>(bucketOf(v, bits) == bucket);
+  }
+  return select64(pBand, m, k - below);
+}
+
+/** k-th smallest of the n f64 at pA (NaN-free), partially reordering them: median-of-three quickselect. */
+function select64(pA: usize, n: i32, k: i32): f64 {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    let p = at(pA, mid);
+    const l = at(pA, lo);
+    const h = at(pA, hi);
+    // The middle of the three as pivot: sorted or constant inputs do not go quadratic.
+    if ((l <= p && p <= h) || (h <= p && p <= l)) {
+      // p is the middle
+    } else if ((p <= l && l <= h) || (h <= l && l <= p)) p = l;
+    else p = h;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (at(pA, i) < p) i++;
+      while (at(pA, j) > p) j--;
+      if (i <= j) {
+        const t = at(pA, i);
+        store<f64>(pA + (<usize>i << 3), at(pA, j));
+        store<f64>(pA + (<usize>j << 3), t);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return at(pA, k);
+  }
+  return at(pA, k);
+}
+
+@inline
+function at(pA: usize, i: i32): f64 {
+  return load<f64>(pA + (<usize>i << 3));
+}
