@@ -6,6 +6,8 @@
 
 /** Writes the ascending indices of crossings among x[0..n) to out (room for n); returns their count. */
 export function thresholdCrossings(pX: usize, n: i32, lo: f64, hi: f64, pOut: usize): i32 {
+  // Bounds that are float32 values (or NaN) compare the same in float32, four values per compare.
+  if ((isNaN(lo) || <f64><f32>lo == lo) && (isNaN(hi) || <f64><f32>hi == hi)) return thresholdCrossings32(pX, n, lo, hi, pOut);
   const lo2 = f64x2.splat(lo);
   const hi2 = f64x2.splat(hi);
   let m: i32 = 0;
@@ -16,6 +18,21 @@ export function thresholdCrossings(pX: usize, n: i32, lo: f64, hi: f64, pOut: us
     const b = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3));
     const hit = v128.or(v128.or(f64x2.le(a, lo2), f64x2.ge(a, hi2)), v128.or(f64x2.le(b, lo2), f64x2.ge(b, hi2)));
     if (!v128.any_true(hit)) continue;
+    for (let j = i; j < i + 4; j++) m = scalarCrossing(pX, j, lo, hi, pOut, m);
+  }
+  for (; i < n; i++) m = scalarCrossing(pX, i, lo, hi, pOut, m);
+  return m;
+}
+
+/** thresholdCrossings for bounds exactly representable in float32 (or NaN): the same crossings. */
+function thresholdCrossings32(pX: usize, n: i32, lo: f64, hi: f64, pOut: usize): i32 {
+  const lo4 = f32x4.splat(<f32>lo);
+  const hi4 = f32x4.splat(<f32>hi);
+  let m: i32 = 0;
+  let i: i32 = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(pX + (<usize>i << 2));
+    if (!v128.any_true(v128.or(f32x4.le(v, lo4), f32x4.ge(v, hi4)))) continue;
     for (let j = i; j < i + 4; j++) m = scalarCrossing(pX, j, lo, hi, pOut, m);
   }
   for (; i < n; i++) m = scalarCrossing(pX, i, lo, hi, pOut, m);

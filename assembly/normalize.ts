@@ -22,3 +22,15 @@ export function normalizeInt16(pQ: usize, numSamples: i32, numChannels: i32, pGa
     }
   }
 }
+
+/**
+ * The next block of a sliding window of normalised rows (the matched filter's input, normalised as it is
+ * consumed instead of in full): rows [fromRow, fromRow + keepRows) of the window at pRing move to its front,
+ * then newRows int16 rows from pQ are normalised (as normalizeInt16) after them. The window stays a few
+ * hundred KB, in cache, while the crossing kernel reads it.
+ */
+export function slideNormalizedRows(pRing: usize, numChannels: i32, fromRow: i32, keepRows: i32, pQ: usize, newRows: i32, pGain: usize, pScale: usize): void {
+  const rowBytes = <usize>numChannels << 2;
+  if (keepRows > 0 && fromRow > 0) memory.copy(pRing, pRing + <usize>fromRow * rowBytes, <usize>keepRows * rowBytes);
+  normalizeInt16(pQ, newRows, numChannels, pGain, pScale, pRing + <usize>keepRows * rowBytes);
+}

@@ -89,3 +89,4 @@ export * from './viz/png.js';
 export * from './viz/driftmap.js';
 export type { SortDebug } from './sorter/sort.js';
 export * from './exec/tracecache.js';
+export * from './kernels/filterreferencequantize.js';

@@ -28,6 +28,7 @@ import {
 import { formatBytes } from '../io/bytesource.js';
 import { CommonReferenceRecording } from '../preprocessing/common_reference.js';
 import { readTracesScratch } from '../preprocessing/filter.js';
+import { filteredReferencedSteps } from '../preprocessing/fusedsteps.js';
 import type { TraceChunk } from './chunks.js';
 import { runChunks } from './executor.js';
 import { Reporter, silentReporter } from './reporter.js';
@@ -140,10 +141,9 @@ export function cacheChunkTask(recording: Recording, chunk: TraceChunk, args: Ca
     const tr = readTracesScratch(recording, chunk.segment, chunk.start, chunk.end);
     bytes = new Uint8Array(tr.buffer, tr.byteOffset, tr.byteLength);
   } else {
-    const length = (chunk.end - chunk.start) * nc;
-    if (ctx.state.steps.length < length) ctx.state.steps = new Int16Array(length);
-    steps = ctx.state.steps.subarray(0, length);
-    clipped = quantizeChunk(recording, chunk, args.invGain, steps);
+    const encoded = encodeChunk(recording, chunk, args.invGain, ctx.state);
+    steps = encoded.steps;
+    clipped = encoded.clipped;
     bytes = new Uint8Array(steps.buffer, steps.byteOffset, steps.byteLength);
   }
   writeAt(args.files[chunk.segment], bytes, chunk.start * nc * bytesPerSample(args.dtype));
@@ -153,11 +153,28 @@ export function cacheChunkTask(recording: Recording, chunk: TraceChunk, args: Ca
   if (inner.from >= inner.to) return { clipped, motionPeaks: null };
   // Detected on the traces as the cache returns them (int16 steps back to µV), not on tr.
   if (steps && ctx.state.limits) {
+    const length = steps.length;
     const peaks = motionPeaksInSteps(recording, steps, args.gains, ctx.state.limits, chunk.segment, chunk.start, inner.from, inner.to, setup, ctx.state.scratch);
+    // Steps in the kernels' memory are detached (length 0) if a kernel grew that memory meanwhile: never silently.
+    if (steps.length !== length) throw new Error('trace cache: the chunk\'s steps were moved while the motion peaks read them (kernel memory grew): please report this');
     return { clipped, motionPeaks: peaks };
   }
   const uv = cachedRows(bytes, args, nc, 0, chunk.end - chunk.start);
   return { clipped, motionPeaks: motionPeaksInWindow(recording, uv, chunk.segment, chunk.start, inner.from, inner.to, setup) };
+}
+
+/**
+ * The chunk's int16 steps: for the usual chain (int16 file → filter → global median) in one kernel call that
+ * keeps the chunk in the kernels' memory (preprocessing/fusedsteps.ts; the steps may be a view of that memory),
+ * else into the task's reused buffer.
+ */
+function encodeChunk(recording: Recording, chunk: TraceChunk, invGain: Float64Array, state: CacheTaskState): { steps: Int16Array; clipped: number } {
+  const fused = filteredReferencedSteps(recording, chunk.segment, chunk.start, chunk.end, invGain);
+  if (fused) return fused;
+  const length = (chunk.end - chunk.start) * recording.numChannels;
+  if (state.steps.length < length) state.steps = new Int16Array(length);
+  const steps = state.steps.subarray(0, length);
+  return { steps, clipped: quantizeChunk(recording, chunk, invGain, steps) };
 }
 
 /**

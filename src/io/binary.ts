@@ -143,13 +143,33 @@ export class BinaryRecording extends Recording {
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > ns || start > end) {
       throw new Error(`readRawScratch: frames [${start}, ${end}) are outside segment ${segment} (0..${ns})`);
     }
-    const nf = this.numChannelsInFile;
-    if (this.numChannels !== nf || this.fileChannels.some((c, j) => c !== j)) return null;
-    const src = this.sources[segment];
-    if (!src.readInto) return null;
-    const length = (end - start) * nf * DTYPE_BYTES[this.dtype];
+    const length = (end - start) * this.numChannelsInFile * DTYPE_BYTES[this.dtype];
+    if (!this.readsRawInto(segment)) return null;
     if (this.rawScratch.length < length) this.rawScratch = new Uint8Array(length);
-    return this.decode(segment, start, src.readInto(this.fileOffset(start), this.rawScratch.subarray(0, length)));
+    return this.readRawInto(segment, start, end, this.rawScratch.subarray(0, length));
+  }
+
+  /** Whether readRawInto can read this segment: the file holds exactly the recording's channels, in order. */
+  readsRawInto(segment: number): boolean {
+    this.checkSegment(segment);
+    const nf = this.numChannelsInFile;
+    return this.numChannels === nf && this.fileChannels.every((c, j) => c === j) && this.sources[segment].readInto !== undefined;
+  }
+
+  /**
+   * As readRawScratch, into `target` (exactly the window's bytes), e.g. memory a kernel computes in, so the
+   * samples need no further copy; null when readsRawInto is false. Returns the samples as a view of target.
+   */
+  readRawInto(segment: number, start: number, end: number, target: Uint8Array): NumericArray | null {
+    this.checkSegment(segment);
+    const ns = this.getNumSamples(segment);
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > ns || start > end) {
+      throw new Error(`readRawInto: frames [${start}, ${end}) are outside segment ${segment} (0..${ns})`);
+    }
+    const length = (end - start) * this.numChannelsInFile * DTYPE_BYTES[this.dtype];
+    if (target.length !== length) throw new Error(`readRawInto: target holds ${target.length} bytes, the window [${start}, ${end}) ${length}`);
+    if (!this.readsRawInto(segment)) return null;
+    return this.decode(segment, start, this.sources[segment].readInto!(this.fileOffset(start), target));
   }
 
   private fileOffset(sample: number): number {

@@ -2,6 +2,8 @@
 import type { Kernels } from './types.js';
 import { correlationCrossingsTS, thresholdCrossingsTS } from './crossings.js';
 import { normalizeInt16TS } from './normalize.js';
+import { int16CorrelationCrossingsTS } from './int16crossings.js';
+import { stepsProjectionsTS } from './stepsprojections.js';
 import { sosfiltTS } from './sosfilt.js';
 import { sosfiltfiltTS } from './sosfiltfilt.js';
 import { gemmTS } from './gemm.js';
@@ -21,6 +23,7 @@ import { sparseMixTS } from './sparsemix.js';
 import { channelMedianAndMadTS, normalizedRowSelectTS } from './centredselect.js';
 import { meanCovarianceTS } from './meancovariance.js';
 import { snippetSumsTS } from './snippetsums.js';
+import { filterReferenceQuantizeWith } from './filterreferencequantize.js';
 
 export const tsKernels: Kernels = {
   name: 'ts',
@@ -44,6 +47,8 @@ export const tsKernels: Kernels = {
   thresholdCrossings: thresholdCrossingsTS,
   correlationCrossings: correlationCrossingsTS,
   normalizeInt16: normalizeInt16TS,
+  int16CorrelationCrossings: int16CorrelationCrossingsTS,
+  stepsProjections: stepsProjectionsTS,
   stepCrossings: stepCrossingsTS,
   jacobiSweeps: jacobiSweepsTS,
   medianAbsoluteDeviation: medianAbsoluteDeviationTS,
@@ -53,4 +58,5 @@ export const tsKernels: Kernels = {
   normalizedRowSelect: normalizedRowSelectTS,
   meanCovariance: meanCovarianceTS,
   snippetSums: snippetSumsTS,
+  filterReferenceQuantize: (job, fill) => filterReferenceQuantizeWith(tsKernels, job, fill),
 };

@@ -3,6 +3,8 @@
  * sorting, kept behind one small interface so a WASM SIMD or WebGPU backend can replace the plain-TS
  * reference without touching algorithm code. All arrays are row-major / time-major typed arrays.
  */
+import type { FilterReferenceQuantizeJob, FilterReferenceQuantizeResult } from './filterreferencequantize.js';
+
 export interface Kernels {
   readonly name: string;
 
@@ -144,6 +146,26 @@ export interface Kernels {
   normalizeInt16(q: Int16Array, numChannels: number, gain: Float64Array, scale: Float32Array, out: Float32Array): void;
 
   /**
+   * correlationCrossings of the block normalizeInt16(q, numChannels, gain, normScale) would give, without that
+   * float32 block being made in full (detection on the int16 trace cache): the same crossings and values
+   * as those two kernels of the same backend, bit for bit. kernels/int16crossings.ts is the reference.
+   */
+  int16CorrelationCrossings(
+    q: Int16Array, numChannels: number, gain: Float64Array, normScale: Float32Array, filter: Float32Array, scale: Float32Array, lo: number, hi: number,
+  ): CorrelationCrossings;
+
+  /**
+   * Temporal-basis projections of snippets of int16 steps in noise units (fround(fround(q · gain[c]) · scale[c]),
+   * as normalizeInt16): out[i · dim + j · k + r] = Σ_{p<len} byRow[p · k + r] · v(rows[i] + p, chans[chanStart[i] + j]),
+   * float64 in p order, stored as float32; a snippet's other values up to dim are 0. projectSnippet's values on the
+   * normalised window, bit for bit (byRow: the basis transposed, len × k). kernels/stepsprojections.ts is the reference.
+   */
+  stepsProjections(
+    q: Int16Array, numChannels: number, gain: Float64Array, scale: Float32Array, rows: Int32Array, chanStart: Int32Array, chans: Int32Array,
+    byRow: Float32Array, k: number, len: number, out: Float32Array, dim: number,
+  ): void;
+
+  /**
    * Ascending indices i of a time-major int16 block with steps[i] ≤ below[c] or steps[i] ≥ above[c],
    * c = i mod numChannels (the motion peaks' threshold scan on the trace cache's steps).
    */
@@ -218,6 +240,15 @@ export interface Kernels {
    * separate memory leave this out: callers then use ordinary arrays.
    */
   residentFloat32?(slot: number, length: number): Float32Array;
+
+  /**
+   * The trace cache's chunk in one call (kernels/filterreferencequantize.ts): raw int16 rows, which `fill`
+   * writes into the array it is given (in the kernels' own memory for WASM, so a file read lands there), are
+   * filtered, referenced to their per-row (clipped) median and encoded as int16 steps; the same values as
+   * sosfiltfilt, (clipped)MedianAcrossChannels and quantizeInt16RowRef one after another. Null when fill
+   * returns false. `fill` must not call kernels. The steps are valid until the next call of this kernel.
+   */
+  filterReferenceQuantize(job: FilterReferenceQuantizeJob, fill: (raw: Int16Array) => boolean): FilterReferenceQuantizeResult | null;
 }
 
 /** Crossings of a scaled correlation (Kernels.correlationCrossings): flat indices and values, ascending. */

@@ -16,6 +16,9 @@ import { checkQuantize, checkQuantizeRowRef } from './quantize.js';
 import { checkSosfiltfilt, steadyStateAtRow } from './sosfiltfilt.js';
 import { checkCorrelationCrossings, checkCrossingBounds } from './crossings.js';
 import { checkNormalizeInt16 } from './normalize.js';
+import { int16CorrelationCrossingsWasm } from './int16crossingswasm.js';
+import { stepsProjectionsWasm } from './stepsprojectionswasm.js';
+import { PRUNE_ENERGY_SLACK, PRUNE_PARTIAL_TAPS, PRUNE_SCRATCH_ROWS, prunedLimits } from './prunedlimits.js';
 import { checkStepCrossings } from './stepcrossings.js';
 import { checkJacobiSweeps } from './jacobi.js';
 import { MAD_RADIX_BITS, medianAbsoluteDeviationTS } from './mad.js';
@@ -26,6 +29,7 @@ import { instantiateKernels, type KernelExports, type WasmModuleLike } from './w
 import { channelMedianAndMadWasm, normalizedRowSelectWasm } from './centredselectwasm.js';
 import { meanCovarianceWasm } from './meancovariancewasm.js';
 import { snippetSumsWasm } from './snippetsumswasm.js';
+import { checkFilterReferenceQuantize, filterReferenceQuantizeWith, type FilterReferenceQuantizeJob, type FilterReferenceQuantizeResult } from './filterreferencequantize.js';
 
 /** Input rows per covariance block: a multiple of the kernel's float32 block (1024 rows), as in the reference. */
 const COVARIANCE_ROWS = 1024;
@@ -63,7 +67,8 @@ export function createWasmKernels(source: Uint8Array | WasmModuleLike, what = 'k
     budget: opts.gemmBudgetFloats ?? 4 << 20,
   };
   const resident = residentSlots(arena);
-  return {
+  const fusedSteps = reservedRegion(arena);
+  const kernels: Kernels = {
     ...tsKernels,
     name: 'wasm',
     residentFloat32: (slot, length) => resident(slot, length),
@@ -102,6 +107,8 @@ export function createWasmKernels(source: Uint8Array | WasmModuleLike, what = 'k
     thresholdCrossings: ex.thresholdCrossings ? (x, lo, hi) => thresholdCrossingsWasm(ex, arena, b, x, lo, hi) : tsKernels.thresholdCrossings,
     correlationCrossings: ex.scaledCrossings ? (x, nc, filter, scale, lo, hi) => correlationCrossingsWasm(ex, arena, b, x, nc, filter, scale, lo, hi) : tsKernels.correlationCrossings,
     normalizeInt16: ex.normalizeInt16 ? (q, nc, gain, scale, out) => normalizeInt16Wasm(ex, arena, b, q, nc, gain, scale, out) : tsKernels.normalizeInt16,
+    int16CorrelationCrossings: (q, nc, gain, norm, filter, scale, lo, hi) => int16CorrelationCrossingsWasm(ex, arena, q, nc, gain, norm, filter, scale, lo, hi),
+    stepsProjections: (q, nc, gain, scale, rows, chanStart, chans, byRow, k, len, out, dim) => stepsProjectionsWasm(ex, arena, q, nc, gain, scale, rows, chanStart, chans, byRow, k, len, out, dim),
     columnMedians: ex.columnMedians ? (x, rows, cols, out) => columnMediansWasm(ex, arena, x, rows, cols, out) : tsKernels.columnMedians,
     columnMiddleInt16: ex.columnMiddleInt16 ? (x, rows, cols, lo, hi) => columnMiddleInt16Wasm(ex, arena, x, rows, cols, lo, hi) : tsKernels.columnMiddleInt16,
     stepCrossings: ex.stepCrossings ? (q, nc, below, above) => stepCrossingsWasm(ex, arena, b, q, nc, below, above) : tsKernels.stepCrossings,
@@ -113,7 +120,12 @@ export function createWasmKernels(source: Uint8Array | WasmModuleLike, what = 'k
     normalizedRowSelect: ex.normalizedRowSelect ? (x, nc, live, centre, inv, k, out) => normalizedRowSelectWasm(ex, arena, x, nc, live, centre, inv, k, out) : tsKernels.normalizedRowSelect,
     meanCovariance: ex.meanCovariance ? (x, d, rows, mean, cov) => meanCovarianceWasm(ex, arena, x, d, rows, mean, cov) : tsKernels.meanCovariance,
     snippetSums: ex.snippetSums ? (x, rows, width, all, even, odd) => snippetSumsWasm(ex, arena, x, rows, width, all, even, odd) : tsKernels.snippetSums,
+    // Without the exports the steps run as this backend's separate kernels: the same values, with the copies.
+    filterReferenceQuantize: (job, fill) => (ex.dequantizeInt16 && ex.clippedMedianAcrossChannels && ex.quantizeInt16RowRef
+      ? filterReferenceQuantizeWasm(ex, arena, b, fusedSteps, job, fill)
+      : filterReferenceQuantizeWith(kernels, job, fill)),
   };
+  return kernels;
 }
 
 function checkChannels(kernel: string, length: number, nc: number): number {
@@ -486,7 +498,7 @@ function correlationCrossingsWasm(ex: KernelExports, arena: WasmArena, b: Blocki
   const xAt = inModule(arena, x);
   const [pW, pScale, pOut, pIdx, pVal, pSel, pSelW, pLim, pE, pT, pX] = arena.layout(
     taps * 4, nc * 4, prune ? 0 : rows * nc * 4, rows * nc * 4, rows * nc * 4,
-    nSel * 4, nSel * 4, prune ? nc * 4 : 0, prune ? PRUNE_TILE_ROWS * nc * 4 : 0, prune ? nc * 4 : 0, xAt >= 0 ? 0 : (rows + taps - 1) * nc * 4,
+    nSel * 4, nSel * 4, prune ? nc * 4 : 0, prune ? PRUNE_SCRATCH_ROWS * nc * 4 : 0, prune ? nc * 4 : 0, xAt >= 0 ? 0 : (rows + taps - 1) * nc * 4,
   );
   const heap = arena.f32;
   heap.set(filter, pW / 4);
@@ -527,45 +539,6 @@ function correlationCrossingsWasm(ex: KernelExports, arena: WasmArena, b: Blocki
   return { index: index.slice(0, m), value: value.slice(0, m) };
 }
 
-/** Output rows per tile of assembly/prunedcrossings.ts (its energy scratch holds this many rows). */
-const PRUNE_TILE_ROWS = 32;
-/** Taps in the pruning bound's partial sum: the largest ones carry most of a spike-shaped filter's norm. */
-const PRUNE_PARTIAL_TAPS = 8;
-/**
- * Allowance (relative to the tile's sum of squares) for the rounding of the sliding window energies: at most
- * (2 · taps + 3 · tile rows) float32 roundings of values no larger than that sum, < 2⁻¹⁶ for 160 taps.
- */
-const PRUNE_ENERGY_SLACK = 2 ** -15;
-/** Longer filters (over 6.7 ms at 30 kHz) are not pruned: the slack would no longer cover 2 · taps + 3 · tile rows roundings. */
-const PRUNE_MAX_TAPS = 160;
-
-/**
- * The pruned kernel's constants. Skipping a row is sound when its bound |p| + restNorm · √E is below
- * thr / |scale[c]| (thr the nearer threshold) after every rounding: restNorm adds to ‖other taps‖₂ the float32
- * sums' error (γ₃₁ ≤ 2e-6 of ‖w‖₂, partial sum included) and the limits keep 1e-5 below the threshold (the
- * float32 bound's own roundings are ~4e-7 of it). Null when a bound is not a symmetric-sign threshold.
- */
-function prunedLimits(filter: Float32Array, scale: Float32Array, lo: number, hi: number): { taps: Int32Array; weights: Float32Array; restNorm: number; limits: Float32Array } | null {
-  const useLo = !Number.isNaN(lo);
-  const useHi = !Number.isNaN(hi);
-  if ((useLo && !(lo < 0)) || (useHi && !(hi > 0)) || (!useLo && !useHi)) return null;
-  const thr = Math.min(useLo ? -lo : Infinity, useHi ? hi : Infinity);
-  const order = Array.from(filter.keys()).sort((a, b) => Math.abs(filter[b]) - Math.abs(filter[a]) || a - b);
-  if (filter.length < PRUNE_PARTIAL_TAPS || filter.length > PRUNE_MAX_TAPS) return null;
-  const taps = Int32Array.from(order.slice(0, PRUNE_PARTIAL_TAPS)).sort();
-  let norm2 = 0;
-  let rest2 = 0;
-  for (let j = 0; j < filter.length; j++) {
-    norm2 += filter[j] * filter[j];
-    if (!taps.includes(j)) rest2 += filter[j] * filter[j];
-  }
-  if (!Number.isFinite(norm2)) return null;
-  const restNorm = Math.fround((Math.sqrt(rest2) + 4e-6 * Math.sqrt(norm2)) * (1 + 1e-6));
-  // fround rounds to nearest: 2e-5 below keeps the limit under thr · (1 − 1e-5) / |scale|.
-  const limits = Float32Array.from(scale, (s) => (s === 0 ? Infinity : Math.fround((thr / Math.abs(s)) * (1 - 2e-5))));
-  return { taps, weights: Float32Array.from(taps, (j) => filter[j]), restNorm, limits };
-}
-
 /** Rows streamed through the arena in blocks, both factor arrays copied in once. */
 function normalizeInt16Wasm(ex: KernelExports, arena: WasmArena, b: Blocking, q: Int16Array, nc: number, gain: Float64Array, scale: Float32Array, out: Float32Array): void {
   checkNormalizeInt16(q, nc, gain, scale, out);
@@ -599,12 +572,14 @@ function stepCrossingsWasm(ex: KernelExports, arena: WasmArena, b: Blocking, q: 
   new Int32Array(buf, pBelow, nc).set(below.subarray(0, nc));
   new Int32Array(buf, pAbove, nc).set(above.subarray(0, nc));
   const inView = new Int16Array(buf, pIn, rows * nc);
+  // Steps already in the module's memory (the trace cache's fused chunk) are read in place.
+  const qAt = q.buffer === buf ? q.byteOffset : -1;
   let found = new Int32Array(1024);
   let m = 0;
   for (let t0 = 0; t0 < nt; t0 += rows) {
     const r = Math.min(rows, nt - t0);
-    inView.set(q.subarray(t0 * nc, (t0 + r) * nc));
-    const k = ex.stepCrossings!(pIn, r, nc, pBelow, pAbove, pOut);
+    if (qAt < 0) inView.set(q.subarray(t0 * nc, (t0 + r) * nc));
+    const k = ex.stepCrossings!(qAt < 0 ? pIn : qAt + t0 * nc * 2, r, nc, pBelow, pAbove, pOut);
     if (m + k > found.length) {
       const grown = new Int32Array(Math.max(2 * found.length, m + k));
       grown.set(found.subarray(0, m));
@@ -822,4 +797,91 @@ function sparseMixWasm(
     ex.sparseMix!(pX, r, nc, pOff, nOut, pSrc, pW, pOut);
     out.set(outView.subarray(0, r * nOut), t0 * nOut);
   }
+}
+
+/**
+ * One region kept out of the arena's layouts (WasmArena.reserve), reused while large enough: the fused chunk's
+ * steps stay valid after the call, while later calls (the motion peaks read them) lay their scratch out above.
+ */
+function reservedRegion(arena: WasmArena): (bytes: number, headroomBytes: number) => number {
+  let at = -1;
+  let capacity = 0;
+  return (bytes, headroomBytes) => {
+    if (at < 0 || capacity < bytes) {
+      at = arena.reserve(bytes, headroomBytes);
+      capacity = bytes;
+    }
+    return at;
+  };
+}
+
+/**
+ * The chunk stays in the module's memory from the file read to the encoded steps: fill writes the raw rows
+ * there and the kernels run on it in place (the kernels of sosfiltfiltWasm, clippedMedianWasm and
+ * quantizeRowRefWasm with the same arguments, so the same values); the steps are left in a reserved region,
+ * from which the caller writes them. No copy of the block crosses the module boundary, and each step works on
+ * blocks of rows that the previous step has just written (still in cache) instead of sweeping the whole chunk:
+ * forward in time, int16 → µV then the forward filter; backward in time, the backward filter, then the
+ * median and the encoding of the rows that are final. sosfilt carries its state from block to block, and each
+ * median block gets the context rows clippedMedianWasm gives it, so block boundaries change no value.
+ */
+function filterReferenceQuantizeWasm(
+  ex: KernelExports, arena: WasmArena, b: Blocking, reserve: (bytes: number, headroomBytes: number) => number,
+  job: FilterReferenceQuantizeJob, fill: (raw: Int16Array) => boolean,
+): FilterReferenceQuantizeResult | null {
+  const n = checkFilterReferenceQuantize(job);
+  const { sos, zi, numChannels: nc, rawRows, windowFrom, windowRows, outFrom, outRows, subset, clipUv, back, fwd } = job;
+  const nsec = sos.length / 6;
+  const m = subset.length;
+  const clipped = clipUv > 0;
+  const rows = Math.min(Math.max(1, rawRows), rowsPerBlock(nc, b.stream));
+  const span = Math.min(windowRows, rows + back + fwd);
+  const sizes = [sos.length * 8, zi.length * nc * 8, nc * 8, nc * 8, m * 4, medianScratchBytes(m), m * 4, span * 4, span * 4, windowRows * 4, n * 2, n * 4];
+  // Reserved first (the layout starts above it), with room for this call's scratch so that it does not grow memory.
+  const pSteps = reserve(outRows * nc * 2, sizes.reduce((sum, size) => sum + size + 16, 0));
+  const [pSos, pState, pGain, pInv, pSubset, pBuf, pUntil, pMed, pBlockRef, pRef, pQ, pX] = arena.layout(...sizes);
+  const buf = arena.f32.buffer as ArrayBuffer;
+  if (!fill(new Int16Array(buf, pQ, n))) return null;
+  if (arena.f32.buffer !== buf) throw new Error('filterReferenceQuantize: fill called the kernels, which moved their memory: fill may only write the raw rows');
+  const result = { steps: new Int16Array(buf, pSteps, outRows * nc), clipped: 0 };
+  if (windowRows === 0) return result;
+  new Float64Array(buf, pSos, sos.length).set(sos);
+  new Float64Array(buf, pGain, nc).set(job.gain.subarray(0, nc));
+  new Float64Array(buf, pInv, nc).set(job.invGain.subarray(0, nc));
+  new Int32Array(buf, pSubset, m).set(subset);
+  const w = new Float32Array(buf, pX, n);
+  const state = new Float64Array(buf, pState, zi.length * nc);
+  const rowBytes = nc * 4;
+  for (let lo = 0; lo < rawRows; lo += rows) {
+    const r = Math.min(rows, rawRows - lo);
+    ex.dequantizeInt16!(pQ + lo * nc * 2, r, nc, pGain, pX + lo * rowBytes);
+    if (nsec === 0) continue;
+    if (lo === 0) state.set(steadyStateAtRow(zi, w, nc, 0));
+    ex.sosfilt(pSos, nsec, pX + lo * rowBytes, r, nc, pState, 0);
+  }
+  if (nsec > 0 && job.zeroPhase) state.set(steadyStateAtRow(zi, w, nc, rawRows - 1));
+  const heap = new Float32Array(buf);
+  const pWindow = pX + windowFrom * rowBytes;
+  // Window rows [medianEnd, windowRows) have their reference; the backward filter has finished raw rows ≥ hi.
+  let medianEnd = windowRows;
+  for (let hi = rawRows; medianEnd > 0;) {
+    // The left margin's rows are never read: the backward pass stops at the window.
+    const lo = Math.max(windowFrom, hi - rows);
+    if (nsec > 0 && job.zeroPhase && hi > lo) ex.sosfilt(pSos, nsec, pX + lo * rowBytes, hi - lo, nc, pState, 1);
+    hi = lo;
+    const finalFrom = lo - windowFrom;
+    // A row's clipped median reads `back` rows before it: those must be final too.
+    const t0 = finalFrom === 0 ? 0 : Math.min(medianEnd, finalFrom + (clipped ? back : 0));
+    if (t0 === medianEnd) continue;
+    const a = clipped ? Math.max(0, t0 - back) : t0;
+    const e = clipped ? Math.min(windowRows, medianEnd + fwd) : medianEnd;
+    if (clipped) ex.clippedMedianAcrossChannels!(pWindow + a * rowBytes, e - a, nc, pSubset, m, pBlockRef, pBuf, clipUv, back, fwd, pMed, pUntil);
+    else ex.medianAcrossChannels(pWindow + a * rowBytes, e - a, nc, pSubset, m, pBlockRef, pBuf);
+    heap.copyWithin(pRef / 4 + t0, pBlockRef / 4 + (t0 - a), pBlockRef / 4 + (medianEnd - a));
+    const q0 = Math.max(t0, outFrom);
+    const q1 = Math.min(medianEnd, outFrom + outRows);
+    if (q1 > q0) result.clipped += ex.quantizeInt16RowRef!(pWindow + q0 * rowBytes, q1 - q0, nc, pRef + q0 * 4, pInv, pSteps + (q0 - outFrom) * nc * 2);
+    medianEnd = t0;
+  }
+  return result;
 }

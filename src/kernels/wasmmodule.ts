@@ -51,6 +51,11 @@ export interface KernelExports {
   ): number;
   scaledCrossings?(pX: number, numSamples: number, numChannels: number, pScale: number, lo: number, hi: number, pIdx: number, pVal: number): number;
   normalizeInt16?(pQ: number, numSamples: number, numChannels: number, pGain: number, pScale: number, pOut: number): void;
+  slideNormalizedRows?(pRing: number, numChannels: number, fromRow: number, keepRows: number, pQ: number, newRows: number, pGain: number, pScale: number): void;
+  stepsProjections?(
+    pQ: number, nc: number, pGain: number, pScale: number, count: number, pRows: number, pChanStart: number, pChans: number,
+    pByRow: number, k: number, len: number, pOut: number, dim: number,
+  ): void;
   stepCrossings?(pQ: number, numSamples: number, numChannels: number, pBelow: number, pAbove: number, pOut: number): number;
   jacobiSweeps?(pM: number, pVt: number, n: number, maxSweeps: number): void;
   medianAbsoluteDeviation?(pA: number, n: number, bits: number, pCounts: number, pBand: number): number;

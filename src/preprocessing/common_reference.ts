@@ -110,6 +110,18 @@ export class CommonReferenceRecording extends Recording implements ScratchTraceR
     return p.rowReference ? { traces: p.x, rowReference: p.refs } : null;
   }
 
+  /**
+   * When every channel is referenced to the median of one and the same set (a global median over one group),
+   * that set and the (clipped) median's parameters, as referenceParts passes them to the kernels; else null.
+   * For consumers that run the reference inside a fused kernel (kernels filterReferenceQuantize).
+   */
+  globalMedian(): { subset: Int32Array; clipUv: number; holdSamples: number; leadSamples: number } | null {
+    if ((this.options.operator ?? 'median') !== 'median') return null;
+    const set = this.sets[0];
+    if (!set || !this.sets.every((s) => s === set)) return null;
+    return { subset: set, clipUv: this.options.clipUv ?? 0, holdSamples: this.holdSamples, leadSamples: this.leadSamples };
+  }
+
   private scratchParentReader(segment: number): (from: number, to: number, read: Int32Array) => Float32Array {
     const parent = this.parent;
     return (from, to, read) =>

@@ -35,7 +35,8 @@ export interface FilterOptions {
 export class FilterRecording extends Recording {
   readonly sos: Float64Array;
   readonly margin: number;
-  private readonly zi: Float64Array;
+  /** Steady-state delays of sos for a unit input (numSections × 2): each pass starts from them × its first sample. */
+  readonly zi: Float64Array;
   // readRaw returns a new array, which nothing else holds.
   protected override readonly readRawIsFresh = true;
 

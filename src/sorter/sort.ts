@@ -602,6 +602,8 @@ async function runMatching(src: NormalizedSource, templates: SparseTemplate[], s
       residualError: params.matching.residualError,
       pairWindow: Math.round((params.matching.pairWindowMs * src.recording.samplingFrequency) / 1000),
       iterations: params.matching.iterations,
+      candidateScreen: params.matching.candidateScreen,
+      fullScoreCandidates: params.matching.fullScoreCandidates,
       polarity: setup.polarity,
       exclusionSamples: setup.exclusionSamples,
       dedupNeighbours: setup.dedupNeighbours,

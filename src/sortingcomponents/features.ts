@@ -20,14 +20,7 @@ export interface TemporalBasis {
 export function learnTemporalBasis(waveforms: Float32Array, length: number, numComponents: number, nBefore: number): TemporalBasis {
   const n = waveforms.length / length;
   if (n < 1) throw new Error('cannot learn a temporal basis: no spike waveforms were detected');
-  const m = new Float64Array(length * length);
-  for (let i = 0; i < n; i++) {
-    const b = i * length;
-    for (let p = 0; p < length; p++) {
-      const wp = waveforms[b + p];
-      for (let q = p; q < length; q++) m[p * length + q] += wp * waveforms[b + q];
-    }
-  }
+  const m = secondMoments(waveforms, length, n);
   for (let p = 0; p < length; p++) for (let q = p + 1; q < length; q++) m[q * length + p] = m[p * length + q];
   const { vectors } = symmetricEigen(m, length);
   const k = Math.min(numComponents, length);
@@ -41,6 +34,45 @@ export function learnTemporalBasis(waveforms: Float32Array, length: number, numC
     if (dot < 0) for (let p = 0; p < length; p++) components[r * length + p] *= -1;
   }
   return { components, numComponents: k, length, nBefore };
+}
+
+/**
+ * Upper triangle of Σ_i w_i w_iᵀ (float64) over n waveforms of `length`. Four waveforms per sweep of the
+ * triangle, so each sum is loaded and stored once for four products; each sum still adds its products in
+ * waveform order, one rounding at a time, so the values are those of one waveform per sweep.
+ */
+function secondMoments(w: Float32Array, length: number, n: number): Float64Array {
+  const m = new Float64Array(length * length);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const b0 = i * length;
+    const b1 = b0 + length;
+    const b2 = b1 + length;
+    const b3 = b2 + length;
+    for (let p = 0; p < length; p++) {
+      const w0 = w[b0 + p];
+      const w1 = w[b1 + p];
+      const w2 = w[b2 + p];
+      const w3 = w[b3 + p];
+      const row = p * length;
+      for (let q = p; q < length; q++) {
+        let s = m[row + q];
+        s += w0 * w[b0 + q];
+        s += w1 * w[b1 + q];
+        s += w2 * w[b2 + q];
+        s += w3 * w[b3 + q];
+        m[row + q] = s;
+      }
+    }
+  }
+  for (; i < n; i++) {
+    const b = i * length;
+    for (let p = 0; p < length; p++) {
+      const wp = w[b + p];
+      for (let q = p; q < length; q++) m[p * length + q] += wp * w[b + q];
+    }
+  }
+  return m;
 }
 
 /**

@@ -26,6 +26,71 @@ export interface MatchTemplate extends SparseTemplate {
   energy: Float64Array;
   /** Per recording channel: row of the template's extremum there (-1 when not a template channel). */
   extremumRow: Int32Array;
+  /** Per recording channel: |template value| at extremumRow there (0 when not a template channel). */
+  extremumSize: Float32Array;
+  /** The part of copy 0 that holds most of its energy, for coarse-to-fine scoring (MatchOptions.fullScoreCandidates). */
+  core: TemplateCore;
+}
+
+/** Rows [row0, row0 + rows) of copy 0 on some of its channels. */
+export interface TemplateCore {
+  row0: number;
+  rows: number;
+  /** Recording channels, and the data (rows × channels.length). */
+  channels: Int32Array;
+  data: Float32Array;
+  /** Σ data², and the template's energy over it (≥ 1): the full score is about core score × scale. */
+  energy: number;
+  scale: number;
+}
+
+/**
+ * Rows of a template core: a spike's energy sits within about a millisecond of its extrema, and one row count
+ * for all templates lets one kernel call score every candidate's core.
+ */
+const CORE_ROWS = 32;
+/** A core keeps the fewest channels holding this fraction of the energy in its rows. */
+const CORE_ENERGY_FRACTION = 0.9;
+
+/** The core of a template (copy 0, length rows): the CORE_ROWS window of most energy, then its strongest channels. */
+export function templateCore(data: Float32Array, channels: Int32Array, length: number): TemplateCore {
+  const nch = channels.length;
+  const rows = Math.min(CORE_ROWS, length);
+  const rowEnergy = new Float64Array(length);
+  let total = 0;
+  for (let p = 0; p < length; p++) {
+    for (let q = 0; q < nch; q++) rowEnergy[p] += data[p * nch + q] * data[p * nch + q];
+    total += rowEnergy[p];
+  }
+  let row0 = 0;
+  let best = -1;
+  for (let r = 0, sum = 0; r < length; r++) {
+    sum += rowEnergy[r] - (r >= rows ? rowEnergy[r - rows] : 0);
+    if (r >= rows - 1 && sum > best) {
+      best = sum;
+      row0 = r - rows + 1;
+    }
+  }
+  const channelEnergy = new Float64Array(nch);
+  for (let p = row0; p < row0 + rows; p++) for (let q = 0; q < nch; q++) channelEnergy[q] += data[p * nch + q] * data[p * nch + q];
+  const order = Array.from(channelEnergy.keys()).sort((a, b) => channelEnergy[b] - channelEnergy[a] || a - b);
+  const inWindow = channelEnergy.reduce((a, v) => a + v, 0);
+  const kept: number[] = [];
+  for (let i = 0, sum = 0; i < nch && (kept.length === 0 || sum < CORE_ENERGY_FRACTION * inWindow); i++) {
+    kept.push(order[i]);
+    sum += channelEnergy[order[i]];
+  }
+  kept.sort((a, b) => a - b);
+  const coreData = new Float32Array(rows * kept.length);
+  let energy = 0;
+  for (let p = 0; p < rows; p++) {
+    for (let k = 0; k < kept.length; k++) {
+      const v = data[(row0 + p) * nch + kept[k]];
+      coreData[p * kept.length + k] = v;
+      energy += v * v;
+    }
+  }
+  return { row0, rows, channels: Int32Array.from(kept, (q) => channels[q]), data: coreData, energy, scale: energy > 0 ? total / energy : 1 };
 }
 
 export interface MatchOptions {
@@ -53,6 +118,16 @@ export interface MatchOptions {
   /** Basis and channel count for the per-spike PC features (Phy). */
   basis: TemporalBasis;
   pcChannels: number;
+  /**
+   * Candidate pre-screen ρ (0 = off, every candidate is scored): a template is not tried for a residual peak
+   * when amplitudeMax × |its extremum on the peak channel| < ρ × |peak value| (it cannot explain the peak).
+   */
+  candidateScreen?: number;
+  /**
+   * Coarse-to-fine scoring (0 = off, every candidate gets its full score): candidates are first scored on their
+   * cores (TemplateCore), and only this many with the best gain estimates get full scores.
+   */
+  fullScoreCandidates?: number;
 }
 
 export interface MatchedSpikes {
@@ -73,12 +148,14 @@ export function prepareTemplates(templates: SparseTemplate[], length: number, up
     for (let f = 0; f < upsample; f++) shifted.push(f === 0 ? t.data : delay(t.data, length, nch, f / upsample));
     const energy = Float64Array.from(shifted, (w) => w.reduce((s, v) => s + v * v, 0));
     const extremumRow = new Int32Array(numChannels).fill(-1);
+    const extremumSize = new Float32Array(numChannels);
     for (let q = 0; q < nch; q++) {
       let best = 0;
       for (let p = 1; p < length; p++) if (polarityValue(t.data[p * nch + q], polarity) > polarityValue(t.data[best * nch + q], polarity)) best = p;
       extremumRow[t.channels[q]] = best;
+      extremumSize[t.channels[q]] = Math.abs(t.data[best * nch + q]);
     }
-    return { ...t, shifted, energy, extremumRow };
+    return { ...t, shifted, energy, extremumRow, extremumSize, core: templateCore(t.data, t.channels, length) };
   });
 }
 
@@ -340,7 +417,7 @@ function bestFit(residual: Float32Array, nc: number, t: number, c: number, templ
     if (z < opts.minScore) return;
     best = { unit, start, frac, amplitude: a, gain, z };
   };
-  const count = candidatesOf(t, c, templates, opts, sc);
+  const count = candidatesOf(t, c, Math.abs(residual[t * nc + c]), templates, opts, sc);
   if (count > 0) {
     coarseScores(residual, nc, templates, opts, sc, memo, count);
     best = bestCoarseFit(templates, opts, rv, sc, count, shifts);
@@ -391,7 +468,15 @@ function coarseScores(residual: Float32Array, nc: number, templates: MatchTempla
     gMin = Math.min(gMin, sc.guesses[j]);
     gMax = Math.max(gMax, sc.guesses[j]);
   }
+  const keep = Math.floor(opts.fullScoreCandidates ?? 0);
+  if (keep > 0 && fresh > keep) fresh = keepLikeliest(residual, nc, templates, opts, sc, fresh, gMin, gMax, keep);
   if (fresh > 0) {
+    gMin = Infinity;
+    gMax = -Infinity;
+    for (let i = 0; i < fresh; i++) {
+      gMin = Math.min(gMin, sc.guesses[sc.fresh[i]]);
+      gMax = Math.max(gMax, sc.guesses[sc.fresh[i]]);
+    }
     let at = 0;
     for (let i = 0; i < fresh; i++) {
       const tpl = templates[sc.units[sc.fresh[i]]];
@@ -419,6 +504,64 @@ function coarseScores(residual: Float32Array, nc: number, templates: MatchTempla
     const slot = sc.memoSlots[j];
     if (slot >= 0) sc.scores.set(stored.subarray(slot * shifts, (slot + 1) * shifts), j * shifts);
   }
+}
+
+/**
+ * Coarse-to-fine: scores the `fresh` candidates of sc.fresh on their cores, gives the others (sc.scores at
+ * -Infinity: never fitted) up, and moves the `keep` with the best gain estimates to the front of sc.fresh;
+ * returns keep. The estimate takes the full score as core score × core.scale (the template's energy outside its
+ * core is matched in proportion).
+ */
+function keepLikeliest(residual: Float32Array, nc: number, templates: MatchTemplate[], opts: MatchOptions, sc: FitScratch, fresh: number, gMin: number, gMax: number, keep: number): number {
+  const S = opts.maxShift;
+  const shifts = 2 * S + 1;
+  let at = 0;
+  let rMin = Infinity;
+  let rMax = -Infinity;
+  for (let i = 0; i < fresh; i++) {
+    const r0 = sc.guesses[sc.fresh[i]] + templates[sc.units[sc.fresh[i]]].core.row0;
+    rMin = Math.min(rMin, r0);
+    rMax = Math.max(rMax, r0);
+  }
+  const rows = templates[sc.units[sc.fresh[0]]].core.rows;
+  for (let i = 0; i < fresh; i++) {
+    const core = templates[sc.units[sc.fresh[i]]].core;
+    sc.rowStart[i] = sc.guesses[sc.fresh[i]] + core.row0 - rMin;
+    sc.colStart[i] = at;
+    sc.w[i] = core.data;
+    sc.cols.set(core.channels, at);
+    at += core.channels.length;
+  }
+  sc.colStart[fresh] = at;
+  const first = rMin - S;
+  getKernels().gatheredShiftedDots(residual.subarray(first * nc, (first + rMax - rMin + rows + 2 * S) * nc), nc, rows, shifts, fresh, sc.rowStart, sc.colStart, sc.cols, sc.w, sc.freshScores);
+  const estimate = sc.amplitudes;
+  for (let i = 0; i < fresh; i++) {
+    const tpl = templates[sc.units[sc.fresh[i]]];
+    const e = tpl.energy[0];
+    let best = -Infinity;
+    for (let k = 0; k < shifts; k++) {
+      const score = sc.freshScores[i * shifts + k] * tpl.core.scale;
+      let a = score / e;
+      if (!(a >= opts.amplitudeMin)) continue;
+      if (a > opts.amplitudeMax) a = opts.amplitudeMax;
+      best = Math.max(best, 2 * a * score - a * a * e);
+    }
+    estimate[i] = best;
+  }
+  // Selection by swaps: keep is small.
+  for (let k = 0; k < keep; k++) {
+    let top = k;
+    for (let i = k + 1; i < fresh; i++) if (estimate[i] > estimate[top]) top = i;
+    const e = estimate[k];
+    estimate[k] = estimate[top];
+    estimate[top] = e;
+    const f = sc.fresh[k];
+    sc.fresh[k] = sc.fresh[top];
+    sc.fresh[top] = f;
+  }
+  for (let i = keep; i < fresh; i++) sc.scores.fill(-Infinity, sc.fresh[i] * shifts, (sc.fresh[i] + 1) * shifts);
+  return keep;
 }
 
 /**
@@ -485,14 +628,17 @@ export function bestCoarseFitInOrder(templates: MatchTemplate[], opts: MatchOpti
 }
 
 /**
- * Fills sc with the candidate units of a peak at row t on channel c (those with a non-empty template) and
- * their start guesses; returns the count.
+ * Fills sc with the candidate units of a peak of size `peakSize` at row t on channel c (those with a non-empty
+ * template that pass opts.candidateScreen) and their start guesses; returns the count.
  */
-function candidatesOf(t: number, c: number, templates: MatchTemplate[], opts: MatchOptions, sc: FitScratch): number {
+function candidatesOf(t: number, c: number, peakSize: number, templates: MatchTemplate[], opts: MatchOptions, sc: FitScratch): number {
   let count = 0;
+  const screen = (opts.candidateScreen ?? 0) * peakSize;
+  const ceiling = opts.amplitudeMax;
   for (const u of opts.candidatesPerChannel[c]) {
     const tpl = templates[u];
     if (!(tpl.energy[0] > 0)) continue;
+    if (screen > 0 && ceiling * tpl.extremumSize[c] < screen) continue;
     const er = tpl.extremumRow[c];
     sc.units[count] = u;
     sc.guesses[count] = t - (er >= 0 ? er : opts.nBefore);

@@ -4,17 +4,19 @@
  * the matched-filter output and keep a reservoir sample of each peak channel's peaks with their
  * neighbourhood PCA features for clustering.
  */
+import type { NumericArray } from '../core/dtypes.js';
 import type { Recording } from '../core/recording.js';
 import type { TraceChunk } from '../exec/chunks.js';
 import { runChunks } from '../exec/executor.js';
 import type { Reporter } from '../exec/reporter.js';
 import { Polarity, detectMatchedPeaks, detectPeaks, matchedFilter } from './detection.js';
 import { TemporalBasis, copyWaveform, learnTemporalBasis, projectSnippet } from './features.js';
-import { madSigmaInPlace } from './noise.js';
 import { seededRandom } from './random.js';
 import { Float32Scratch } from './scratch.js';
 import { getKernels } from '../kernels/registry.js';
 import { NormalizedSource, TraceWindow, readNormalized } from './traces.js';
+import { PeakDetectOptions, Peaks, peaksAmongCrossings } from './detection.js';
+import { StepsWindow, readStepsWindow } from './stepswindow.js';
 
 export interface DetectionSetup {
   polarity: Polarity;
@@ -45,7 +47,7 @@ export function learnPrototype(
   const nc = rec.numChannels;
   const rand = seededRandom(opts.seed);
   const waves: Float32Array[] = [];
-  const windows: { seg: number; start: number; end: number }[] = [];
+  const windows: ChunkWindow[] = [];
   for (let k = 0; k < opts.numChunks; k++) {
     const seg = Math.floor(rand() * rec.numSegments);
     const ns = rec.getNumSamples(seg);
@@ -54,14 +56,11 @@ export function learnPrototype(
     windows.push({ seg, start, end: start + len });
   }
   const L = setup.length;
-  // The matched filter's noise is measured on the first windows: kept here instead of read again.
-  const noiseWindows: TraceWindow[] = [];
-  // The other windows are done with once their waveforms are copied: they share one buffer.
+  // Every window is done with once its waveforms are copied: all share one buffer (fresh memory for each
+  // 46 MB window of 384 channels cost more in page faults than detecting its peaks).
   const scratch = new Float32Scratch();
   for (const w of windows) {
-    const kept = noiseWindows.length < MATCHED_NOISE_WINDOWS;
-    const win = readNormalized(src, w.seg, w.start, w.end, L, kept ? undefined : scratch.take((w.end - w.start + 2 * L) * nc));
-    if (kept) noiseWindows.push(win);
+    const win = readWindowInto(src, w.seg, w.start, w.end, L, scratch);
     const peaks = detectPeaks(win.data, win.numSamples, nc, L, win.numSamples - L, win.firstSample, {
       threshold: opts.threshold,
       exclusionSamples: setup.exclusionSamples,
@@ -76,17 +75,18 @@ export function learnPrototype(
       waves.push(buf);
     }
   }
-  scratch.release();
   const rand2 = seededRandom(opts.seed + 1);
   while (waves.length > opts.maxPeaks) waves.splice(Math.floor(rand2() * waves.length), 1);
   const flat = new Float32Array(waves.length * L);
   waves.forEach((w, i) => flat.set(w, i * L));
   const { filter, peakIndex } = waves.length > 0 ? prototypeFilter(flat, L, setup.nBefore, src.recording.samplingFrequency) : fallbackFilter(src.recording.samplingFrequency);
   const basis = waves.length > 0 ? learnTemporalBasis(flat, L, opts.numComponents, setup.nBefore) : fallbackBasis(L, setup.nBefore, opts.numComponents, src.recording.samplingFrequency);
-  // Each noise window with the filter's length as margin: a view of the kept one when its margin is wide enough.
+  // The first windows measure the filter's noise: read again, one at a time into the same buffer, with the
+  // filter's length as margin (a re-read from the page cache costs less than holding 4 windows).
   const F = filter.length;
-  const filterWindows = noiseWindows.map((win, k) => (F <= L ? narrowWindow(win, L, F) : readNormalized(src, windows[k].seg, windows[k].start, windows[k].end, F)));
-  const filterScale = matchedFilterNoise(filterWindows, filter, peakIndex);
+  const read = (w: ChunkWindow) => readWindowInto(src, w.seg, w.start, w.end, F, scratch);
+  const filterScale = matchedFilterNoise(windows.slice(0, MATCHED_NOISE_WINDOWS), read, nc, filter, peakIndex);
+  scratch.release();
   return { basis, filter, peakIndex, filterScale, numPeaksUsed: waves.length };
 }
 
@@ -134,59 +134,111 @@ function fallbackBasis(L: number, nBefore: number, k: number, fs: number): Tempo
 /** The first this many chunks measure the matched filter's noise level. */
 const MATCHED_NOISE_WINDOWS = 4;
 
-/** The same window with `margin` rows on each side instead of its `from` (≥ margin): a view, no copy. */
-function narrowWindow(win: TraceWindow, from: number, margin: number): TraceWindow {
-  const cut = from - margin;
-  const nc = win.numChannels;
-  const numSamples = win.numSamples - 2 * cut;
-  return { data: win.data.subarray(cut * nc, (cut + numSamples) * nc), numSamples, numChannels: nc, firstSample: win.firstSample + cut, framesRead: win.framesRead };
+/** A window of a segment, before its margins. */
+interface ChunkWindow {
+  seg: number;
+  start: number;
+  end: number;
 }
 
-/** Channels whose matched-filter outputs are gathered together (one sweep over the output rows per block). */
-const NOISE_CHANNEL_BLOCK = 16;
+/** A recording that reads all channels' raw samples into a buffer it reuses (io/binary.ts BinaryRecording.readRawScratch). */
+interface RawScratchRecording {
+  readRawScratch(segment: number, start: number, end: number): NumericArray | null;
+}
 
 /**
- * Rows gathered per tile: a tile of the block's channels (rows · 1.5 KB on 384 channels) stays in cache
- * while each channel's column is written, instead of 16 column streams a whole column apart being
- * written row by row (which made the gather cost more than the filtering).
+ * readNormalized into `scratch` (valid until its next use), with the raw samples from the recording's reused
+ * buffer when it has one: int16 with zero offsets and positive gains (the trace cache), where
+ * readNormalized's kernels step gives fround(fround(q · gain) · scale) and the padding +0, as here.
  */
-const GATHER_TILE_ROWS = 256;
-
-/** cols[j · rows + n + (t − t0)] = y[t · nc + c0 + j] for the block's nb channels and rows t0..t1. */
-function gatherTile(y: Float32Array, nc: number, c0: number, nb: number, t0: number, t1: number, cols: Float64Array, rows: number, n: number): void {
-  for (let j = 0; j < nb; j++) {
-    const base = j * rows + n - t0;
-    for (let t = t0; t < t1; t++) cols[base + t] = y[t * nc + c0 + j];
+function readWindowInto(src: NormalizedSource, segment: number, start: number, end: number, margin: number, scratch: Float32Scratch): TraceWindow {
+  const rec = src.recording;
+  const nc = rec.numChannels;
+  const total = end - start + 2 * margin;
+  const r = rec as Partial<RawScratchRecording>;
+  const direct = rec.dtype === 'int16' && typeof r.readRawScratch === 'function' && rec.offsets.every((o) => o === 0) && rec.gains.every((g) => g > 0);
+  if (!direct) return readNormalized(src, segment, start, end, margin, scratch.take(total * nc));
+  const ns = rec.getNumSamples(segment);
+  const first = start - margin;
+  const a = Math.max(0, first);
+  const b = Math.min(ns, end + margin);
+  const raw = b > a ? r.readRawScratch!.call(rec, segment, a, b) : null;
+  if (b > a && !(raw instanceof Int16Array)) return readNormalized(src, segment, start, end, margin, scratch.take(total * nc));
+  const data = scratch.take(total * nc);
+  const from = (b > a ? a - first : total) * nc;
+  const to = (b > a ? b - first : total) * nc;
+  data.fill(0, 0, from);
+  data.fill(0, to);
+  if (raw) getKernels().normalizeInt16(raw as Int16Array, nc, rec.gains, src.scale, data.subarray(from, to));
+  if (src.counter) {
+    src.counter.frames += Math.max(0, b - a);
+    src.counter.reads++;
   }
+  return { data, numSamples: total, numChannels: nc, firstSample: first, framesRead: Math.max(0, b - a) };
 }
 
 /**
- * Per channel, 1 / the robust sd of the matched-filter output over the windows (each read with the
- * filter's length as margin, so the rows scored are exactly the windows' own).
+ * Channels whose matched-filter outputs are stacked together: one kernel call selects their MADs, on a
+ * block of rows × 32 float32 (15 MB for 4 one-second windows).
  */
-function matchedFilterNoise(windows: TraceWindow[], filter: Float32Array, peakIndex: number): Float32Array {
-  const F = filter.length;
-  const nc = windows.length ? windows[0].numChannels : 0;
-  const ones = new Float32Array(nc).fill(1);
-  const outs = windows.map((win) => ({ y: matchedFilter(win.data, win.numSamples, nc, filter, peakIndex, ones), numSamples: win.numSamples }));
-  const rows = outs.reduce((a, o) => a + Math.max(0, o.numSamples - 2 * F), 0);
-  const cols = new Float64Array(Math.min(NOISE_CHANNEL_BLOCK, nc) * rows);
-  const scale = new Float32Array(nc);
-  for (let c0 = 0; c0 < nc; c0 += NOISE_CHANNEL_BLOCK) {
+const NOISE_CHANNEL_BLOCK = 32;
+
+/** Output rows filtered per kernel call: the piece (1.5 MB on 384 channels) is still in cache when it is scattered into the blocks. */
+const NOISE_ROWS_PER_PIECE = 1024;
+
+/** MAD of Gaussian noise / its standard deviation (as noise.ts). */
+const MAD_TO_SD = 0.6744897501960817;
+
+/** blocks[b][(n + r) · nb + j] = piece[r · nc + 32b + j]: rows of a piece scattered into the channel blocks, each row read once. */
+function scatterRows(piece: Float32Array, numRows: number, nc: number, blocks: Float32Array[], n: number): void {
+  for (let b = 0; b < blocks.length; b++) {
+    const c0 = b * NOISE_CHANNEL_BLOCK;
     const nb = Math.min(NOISE_CHANNEL_BLOCK, nc - c0);
-    let n = 0;
-    for (const o of outs) {
-      for (let t0 = F; t0 < o.numSamples - F; t0 += GATHER_TILE_ROWS) {
-        const t1 = Math.min(t0 + GATHER_TILE_ROWS, o.numSamples - F);
-        gatherTile(o.y, nc, c0, nb, t0, t1, cols, rows, n);
-        n += t1 - t0;
-      }
-    }
-    for (let j = 0; j < nb; j++) {
-      const s = madSigmaInPlace(cols.subarray(j * rows, (j + 1) * rows));
-      scale[c0 + j] = s > 0 ? 1 / s : 0;
+    const block = blocks[b];
+    let o = n * nb;
+    for (let r = 0; r < numRows; r++) {
+      const row = r * nc + c0;
+      for (let j = 0; j < nb; j++) block[o++] = piece[row + j];
     }
   }
+}
+
+/**
+ * Per channel, 1 / the robust sd of the matched-filter output over the windows: rows F .. numSamples − F of
+ * each window (its margin is the filter's length F), where matchedFilter's row t is the 'valid' correlation
+ * of data rows t − peakIndex .. t − peakIndex + F − 1. Those rows are correlated a piece at a time straight
+ * into blocks of channels (no full-window output is held or read back across memory), and one kernel call
+ * per block selects every channel's MAD exactly (the values madSigmaInPlace gives a float64 column).
+ */
+function matchedFilterNoise(windows: ChunkWindow[], read: (w: ChunkWindow) => TraceWindow, nc: number, filter: Float32Array, peakIndex: number): Float32Array {
+  const F = filter.length;
+  const kernels = getKernels();
+  // A window read with margin F scores its own rows, end − start of them.
+  const rows = windows.reduce((a, w) => a + Math.max(0, w.end - w.start), 0);
+  const blocks: Float32Array[] = [];
+  for (let c0 = 0; c0 < nc; c0 += NOISE_CHANNEL_BLOCK) blocks.push(new Float32Array(Math.min(NOISE_CHANNEL_BLOCK, nc - c0) * rows));
+  const piece = new Float32Array(Math.min(NOISE_ROWS_PER_PIECE, rows) * nc);
+  let n = 0;
+  for (const w of windows) {
+    const win = read(w);
+    for (let t0 = F; t0 < win.numSamples - F; t0 += NOISE_ROWS_PER_PIECE) {
+      const t1 = Math.min(t0 + NOISE_ROWS_PER_PIECE, win.numSamples - F);
+      const input = win.data.subarray((t0 - peakIndex) * nc, (t1 - 1 - peakIndex + F) * nc);
+      kernels.correlateChannels(input, nc, filter, F, piece.subarray(0, (t1 - t0) * nc));
+      scatterRows(piece, t1 - t0, nc, blocks, n);
+      n += t1 - t0;
+    }
+  }
+  const medianMad = new Float64Array(2 * NOISE_CHANNEL_BLOCK);
+  const scale = new Float32Array(nc);
+  blocks.forEach((block, b) => {
+    const nb = Math.min(NOISE_CHANNEL_BLOCK, nc - b * NOISE_CHANNEL_BLOCK);
+    kernels.channelMedianAndMad(block, nb, medianMad);
+    for (let j = 0; j < nb; j++) {
+      const s = medianMad[2 * j + 1] / MAD_TO_SD;
+      scale[b * NOISE_CHANNEL_BLOCK + j] = s > 0 ? 1 / s : 0;
+    }
+  });
   return scale;
 }
 
@@ -245,6 +297,9 @@ export function detectChunk(src: NormalizedSource, setup: DetectionSetup, proto:
   const nc = src.recording.numChannels;
   const dim = opts.maxNeighbours * proto.basis.numComponents;
   const margin = detectMargin(setup, proto);
+  // On int16 steps (the trace cache) the matched filter normalises rows as it reads them: no normalised window is made.
+  const steps = opts.matchedFilter ? readStepsWindow(src, seg, start, end, margin) : null;
+  if (steps) return detectChunkInSteps(steps, setup, proto, opts, margin);
   const size = (end - start + 2 * margin) * nc;
   // With kernels that have their own memory (WASM) the window lives there: normalised and filtered in place, no copies.
   const resident = getKernels().residentFloat32;
@@ -261,6 +316,59 @@ export function detectChunk(src: NormalizedSource, setup: DetectionSetup, proto:
     projectSnippet(win.data, nc, peaks.sample[i] - win.firstSample, setup.featureNeighbours[peaks.channel[i]], proto.basis, features, i * dim);
   }
   return { sample: peaks.sample, channel: peaks.channel, features, framesRead: win.framesRead };
+}
+
+/** detectChunk on a window of int16 steps: the same peaks and features, bit for bit. */
+function detectChunkInSteps(win: StepsWindow, setup: DetectionSetup, proto: Prototype, opts: DetectPassOptions, margin: number): ChunkPeaks {
+  const nc = win.numChannels;
+  const dim = opts.maxNeighbours * proto.basis.numComponents;
+  const detect = { threshold: opts.threshold, exclusionSamples: setup.exclusionSamples, dedupNeighbours: setup.dedupNeighbours, polarity: setup.polarity };
+  const peaks = matchedPeaksInSteps(win, proto, margin, win.numSamples - margin, detect);
+  const n = peaks.sample.length;
+  const features = new Float32Array(n * dim);
+  // projectSnippet's values on the normalised window, computed from the steps by one kernel call.
+  const rows = new Int32Array(n);
+  const chanStart = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    rows[i] = peaks.sample[i] - win.firstSample - proto.basis.nBefore;
+    chanStart[i + 1] = chanStart[i] + setup.featureNeighbours[peaks.channel[i]].length;
+  }
+  const chans = new Int32Array(chanStart[n]);
+  for (let i = 0; i < n; i++) chans.set(setup.featureNeighbours[peaks.channel[i]], chanStart[i]);
+  const { numComponents: k, length: len } = proto.basis;
+  getKernels().stepsProjections(win.steps, nc, win.gain, win.scale, rows, chanStart, chans, basisByRow(proto.basis), k, len, features, dim);
+  if (win.steps.length === 0 && win.numSamples > 0) throw new Error('detectChunk: the resident steps window was detached by a kernel call (a kernel needed over 16 MiB of scratch): this is a bug in spikeforge');
+  return { sample: peaks.sample, channel: peaks.channel, features, framesRead: win.framesRead };
+}
+
+/** The basis transposed (length × numComponents, as projectSnippet reads it), made once per basis. */
+const transposedBases = new WeakMap<Float32Array, Float32Array>();
+function basisByRow(basis: TemporalBasis): Float32Array {
+  let t = transposedBases.get(basis.components);
+  if (!t) {
+    const { components, numComponents: k, length: len } = basis;
+    t = new Float32Array(k * len);
+    for (let r = 0; r < k; r++) for (let p = 0; p < len; p++) t[p * k + r] = components[r * len + p];
+    transposedBases.set(basis.components, t);
+  }
+  return t;
+}
+
+/** detectMatchedPeaks (detection.ts) on steps: the crossings come from Kernels.int16CorrelationCrossings. */
+function matchedPeaksInSteps(win: StepsWindow, proto: Prototype, from: number, to: number, opts: PeakDetectOptions): Peaks {
+  if (!(opts.threshold > 0)) throw new Error(`detectChunk: threshold ${opts.threshold} must be positive (below it, rows the filter does not score would cross)`);
+  const nc = win.numChannels;
+  const len = proto.filter.length;
+  // As matchedFilter: rows peakIndex .. peakIndex + nOut − 1 are scored.
+  const nOut = win.numSamples - len;
+  if (nOut <= 0) return { sample: new Float64Array(0), channel: new Int32Array(0), value: new Float32Array(0) };
+  const lo = opts.polarity === 'positive' ? NaN : -opts.threshold;
+  const hi = opts.polarity === 'negative' ? NaN : opts.threshold;
+  const steps = win.steps.subarray(0, (nOut + len - 1) * nc);
+  const found = getKernels().int16CorrelationCrossings(steps, nc, win.gain, win.scale, proto.filter, proto.filterScale, lo, hi);
+  const shift = proto.peakIndex * nc;
+  for (let j = 0; j < found.index.length; j++) found.index[j] += shift;
+  return peaksAmongCrossings(found.index, found.value, nc, from, to, win.firstSample, opts);
 }
 
 /** runChunks task (worker side): the recording arrives rebuilt from its spec. */

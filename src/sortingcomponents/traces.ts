@@ -46,7 +46,7 @@ export function readNormalized(src: NormalizedSource, segment: number, start: nu
   const a = Math.max(0, first);
   const b = Math.min(ns, end + margin);
   // Read before `into` is asked for: a read may run kernels, which may detach a resident buffer (kernels.residentFloat32).
-  const raw = b > a ? rec.getTraces({ segment, start: a, end: b }) : null;
+  const raw = b > a ? readRawWindow(rec, segment, a, b) : null;
   const buffer = typeof into === 'function' ? into(total * nc) : into;
   const data = buffer ? reusedWindow(buffer, total * nc, (b > a ? a - first : total) * nc, (b > a ? b - first : total) * nc) : new Float32Array(total * nc);
   if (raw) {
@@ -62,6 +62,22 @@ export function readNormalized(src: NormalizedSource, segment: number, start: nu
     src.counter.reads++;
   }
   return { data, numSamples: total, numChannels: nc, firstSample: first, framesRead: Math.max(0, b - a) };
+}
+
+/** A recording that reads all channels' raw samples into a buffer it reuses (io/binary.ts BinaryRecording). */
+interface RawScratchRecording {
+  readRawScratch(segment: number, start: number, end: number): NumericArray | null;
+}
+
+/**
+ * getTraces({ segment, start, end }) (raw samples, every channel), from the recording's reused buffer when it
+ * has one (duck-typed: no Node import here): no fresh array, and no page faults on it, per window. The block is
+ * valid until the recording's next read; readNormalized consumes it at once.
+ */
+function readRawWindow(rec: Recording, segment: number, start: number, end: number): NumericArray {
+  const r = rec as Partial<RawScratchRecording>;
+  const reused = typeof r.readRawScratch === 'function' ? r.readRawScratch.call(rec, segment, start, end) : null;
+  return reused ?? rec.getTraces({ segment, start, end });
 }
 
 /**
