@@ -5,6 +5,8 @@
  * out the bucket that holds the rank) and finish with a quickselect among the bucket's few values; the
  * per-row medians across a few hundred channels are plain quickselects.
  */
+import { quickselect } from './median';
+import { countKey, selectFromCounts } from './mad';
 
 /**
  * Median and MAD of a (n ≥ 1 f64 at pA, overwritten with the absolute deviations) into pOut[0], pOut[1];
@@ -73,72 +75,7 @@ export function normalizedRowSelect(pX: usize, rows: i32, nc: i32, pLive: usize,
       store<f64>(pRow + (<usize>j << 3), v);
     }
     if (nan) return -1;
-    store<f64>(pOut + (<usize>t << 3), select64(pRow, m, k) + 0);
+    store<f64>(pOut + (<usize>t << 3), quickselect<f64>(pRow, m, k) + 0);
   }
   return 0;
-}
-
-@inline
-function bucketOf(v: f64, bits: i32): u32 {
-  const h = <i32>(reinterpret<i64>(v) >>> 32);
-  return <u32>(h ^ ((h >> 31) | 0x80000000)) >>> (32 - bits);
-}
-
-@inline
-function countKey(pCounts: usize, v: f64, bits: i32): void {
-  const c = pCounts + (<usize>bucketOf(v, bits) << 2);
-  store<i32>(c, load<i32>(c) + 1);
-}
-
-/** The k-th smallest of a (NaN-free) from its bucket counts. */
-function selectFromCounts(pA: usize, n: i32, k: i32, bits: i32, pCounts: usize, pBand: usize): f64 {
-  let bucket: u32 = 0;
-  let below: i32 = 0;
-  while (below + load<i32>(pCounts + (<usize>bucket << 2)) <= k) below += load<i32>(pCounts + (<usize>(bucket++) << 2));
-  let m: i32 = 0;
-  for (let i = 0; i < n; i++) {
-    const v = load<f64>(pA + (<usize>i << 3));
-    store<f64>(pBand + (<usize>m << 3), v);
-    m += <i32>(bucketOf(v, bits) == bucket);
-  }
-  return select64(pBand, m, k - below);
-}
-
-/** k-th smallest of the n f64 at pA (NaN-free), partially reordering them: median-of-three quickselect. */
-function select64(pA: usize, n: i32, k: i32): f64 {
-  let lo = 0;
-  let hi = n - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >> 1;
-    let p = at(pA, mid);
-    const l = at(pA, lo);
-    const h = at(pA, hi);
-    // The middle of the three as pivot: sorted or constant inputs do not go quadratic.
-    if ((l <= p && p <= h) || (h <= p && p <= l)) {
-      // p is the middle
-    } else if ((p <= l && l <= h) || (h <= l && l <= p)) p = l;
-    else p = h;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (at(pA, i) < p) i++;
-      while (at(pA, j) > p) j--;
-      if (i <= j) {
-        const t = at(pA, i);
-        store<f64>(pA + (<usize>i << 3), at(pA, j));
-        store<f64>(pA + (<usize>j << 3), t);
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return at(pA, k);
-  }
-  return at(pA, k);
-}
-
-@inline
-function at(pA: usize, i: i32): f64 {
-  return load<f64>(pA + (<usize>i << 3));
 }

@@ -41,13 +41,13 @@ function bucketOf(v: f64, bits: i32): u32 {
 }
 
 @inline
-function countKey(pCounts: usize, v: f64, bits: i32): void {
+export function countKey(pCounts: usize, v: f64, bits: i32): void {
   const c = pCounts + (<usize>bucketOf(v, bits) << 2);
   store<i32>(c, load<i32>(c) + 1);
 }
 
 /** The k-th smallest of a (NaN-free) from its bucket counts. */
-function selectFromCounts(pA: usize, n: i32, k: i32, bits: i32, pCounts: usize, pBand: usize): f64 {
+export function selectFromCounts(pA: usize, n: i32, k: i32, bits: i32, pCounts: usize, pBand: usize): f64 {
   let bucket: u32 = 0;
   let below: i32 = 0;
   while (below + load<i32>(pCounts + (<usize>bucket << 2)) <= k) below += load<i32>(pCounts + (<usize>(bucket++) << 2));

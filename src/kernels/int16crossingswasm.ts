@@ -5,6 +5,7 @@
  * pruned crossing kernel then scans. The normalised chunk is never written out in full: per sample, 2 bytes
  * come in instead of 4 written and 4 read back.
  */
+import { CrossingList } from './crossinglist.js';
 import type { CorrelationCrossings } from './types.js';
 import type { WasmArena } from './wasmarena.js';
 import type { KernelExports } from './wasmmodule.js';
@@ -24,9 +25,8 @@ export function int16CorrelationCrossingsWasm(
   const nOut = checkInt16CorrelationCrossings(q, nc, gain, normScale, filter, scale, lo, hi);
   if (!ex.slideNormalizedRows || !ex.scaledCrossings) return int16CorrelationCrossingsTS(q, nc, gain, normScale, filter, scale, lo, hi);
   const taps = filter.length;
-  let index = new Int32Array(nOut > 0 ? 1024 : 0);
-  let value = new Float32Array(index.length);
-  if (nOut === 0) return { index, value };
+  const found = new CrossingList(nOut > 0 ? 1024 : 0);
+  if (nOut === 0) return found.result();
   const rows = Math.min(nOut, SLIDE_BLOCK_ROWS);
   const prune = ex.prunedCrossings ? prunedLimits(filter, scale.subarray(0, nc), lo, hi) : null;
   const nSel = prune ? prune.taps.length : 0;
@@ -49,7 +49,6 @@ export function int16CorrelationCrossingsWasm(
     new Float32Array(buf, pLim, nc).set(prune.limits);
   }
   const qView = qAt >= 0 ? null : new Int16Array(buf, pQ, windowRows * nc);
-  let m = 0;
   // Rows of q already normalised into the window: [t0, next) after each block.
   let next = 0;
   for (let t0 = 0; t0 < nOut; t0 += rows) {
@@ -70,20 +69,7 @@ export function int16CorrelationCrossingsWasm(
       ex.correlateChannels(pRing, r + taps - 1, nc, pW, 1, taps, pOut);
       k = ex.scaledCrossings!(pOut, r, nc, pScale, lo, hi, pIdx, pVal);
     }
-    if (m + k > index.length) {
-      const size = Math.max(2 * index.length, m + k);
-      const grownIndex = new Int32Array(size);
-      const grownValue = new Float32Array(size);
-      grownIndex.set(index.subarray(0, m));
-      grownValue.set(value.subarray(0, m));
-      index = grownIndex;
-      value = grownValue;
-    }
-    const idx = new Int32Array(buf, pIdx, k);
-    const offset = t0 * nc;
-    for (let j = 0; j < k; j++) index[m + j] = idx[j] + offset;
-    value.set(new Float32Array(buf, pVal, k), m);
-    m += k;
+    found.append(new Int32Array(buf, pIdx, k), new Float32Array(buf, pVal, k), k, t0 * nc);
   }
-  return { index: index.slice(0, m), value: value.slice(0, m) };
+  return found.result();
 }

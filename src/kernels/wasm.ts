@@ -5,6 +5,7 @@
  * the copies hit cache. Methods the module does not implement fall through to the TS reference.
  * No Node APIs here: wasmnode.ts reads the file; a browser build passes fetched bytes or a compiled module.
  */
+import { CrossingList } from './crossinglist.js';
 import type { CorrelationCrossings, Kernels } from './types.js';
 import { tsKernels } from './tsbackend.js';
 import { WasmArena } from './wasmarena.js';
@@ -487,9 +488,8 @@ function thresholdCrossingsWasm(ex: KernelExports, arena: WasmArena, b: Blocking
 function correlationCrossingsWasm(ex: KernelExports, arena: WasmArena, b: Blocking, x: Float32Array, nc: number, filter: Float32Array, scale: Float32Array, lo: number, hi: number): CorrelationCrossings {
   const nOut = checkCorrelationCrossings(x, nc, filter, scale, lo, hi);
   const taps = filter.length;
-  let index = new Int32Array(nOut > 0 ? 1024 : 0);
-  let value = new Float32Array(index.length);
-  if (nOut === 0) return { index, value };
+  const found = new CrossingList(nOut > 0 ? 1024 : 0);
+  if (nOut === 0) return found.result();
   // Output rows per block: the block's input rows and its output, index and value rows fit the block budget.
   const rows = Math.min(nOut, Math.max(1, Math.floor((rowsPerBlock(nc, 4 * b.stream) - (taps - 1)) / 4)));
   const prune = ex.prunedCrossings ? prunedLimits(filter, scale.subarray(0, nc), lo, hi) : null;
@@ -508,7 +508,6 @@ function correlationCrossingsWasm(ex: KernelExports, arena: WasmArena, b: Blocki
     arena.f32.set(prune.weights, pSelW / 4);
     arena.f32.set(prune.limits, pLim / 4);
   }
-  let m = 0;
   for (let t0 = 0; t0 < nOut; t0 += rows) {
     const r = Math.min(rows, nOut - t0);
     const pBlock = xAt >= 0 ? xAt + t0 * nc * 4 : pX;
@@ -521,22 +520,9 @@ function correlationCrossingsWasm(ex: KernelExports, arena: WasmArena, b: Blocki
       ex.correlateChannels(pBlock, r + taps - 1, nc, pW, 1, taps, pOut);
       k = ex.scaledCrossings!(pOut, r, nc, pScale, lo, hi, pIdx, pVal);
     }
-    if (m + k > index.length) {
-      const size = Math.max(2 * index.length, m + k);
-      const grownIndex = new Int32Array(size);
-      const grownValue = new Float32Array(size);
-      grownIndex.set(index.subarray(0, m));
-      grownValue.set(value.subarray(0, m));
-      index = grownIndex;
-      value = grownValue;
-    }
-    const idx = arena.i32.subarray(pIdx / 4, pIdx / 4 + k);
-    const offset = t0 * nc;
-    for (let j = 0; j < k; j++) index[m + j] = idx[j] + offset;
-    value.set(heap.subarray(pVal / 4, pVal / 4 + k), m);
-    m += k;
+    found.append(arena.i32.subarray(pIdx / 4, pIdx / 4 + k), heap.subarray(pVal / 4, pVal / 4 + k), k, t0 * nc);
   }
-  return { index: index.slice(0, m), value: value.slice(0, m) };
+  return found.result();
 }
 
 /** Rows streamed through the arena in blocks, both factor arrays copied in once. */
