@@ -1,40 +1,10 @@
 /**
  * Exact selections of the common-mode estimate: the same values as the TS reference
- * (src/kernels/centredselect.ts), a zero always returned as +0. The per-channel median and MAD bucket the
- * values on the leading bits of an order-preserving key (one counting pass, one branch-free pass copying
- * out the bucket that holds the rank) and finish with a quickselect among the bucket's few values; the
- * per-row medians across a few hundred channels are plain quickselects.
+ * (src/kernels/centredselect.ts), a zero always returned as +0. The per-channel median and MAD are mad.ts's
+ * bucketed selections; the per-row medians across a few hundred channels are plain quickselects.
  */
 import { quickselect } from './median';
-import { countKey, selectFromCounts } from './mad';
-
-/**
- * Median and MAD of a (n ≥ 1 f64 at pA, overwritten with the absolute deviations) into pOut[0], pOut[1];
- * `bits` (≤ 16) leading key bits per bucket; pCounts: 2^bits i32, pBand: n f64 of scratch. Returns -1
- * (nothing written) when a NaN is met: the host then uses the reference.
- */
-export function medianAndMad(pA: usize, n: i32, bits: i32, pCounts: usize, pBand: usize, pOut: usize): i32 {
-  const k = n >> 1;
-  memory.fill(pCounts, 0, <usize>4 << bits);
-  let nan = false;
-  for (let i = 0; i < n; i++) {
-    const v = load<f64>(pA + (<usize>i << 3));
-    nan = nan || v != v;
-    countKey(pCounts, v, bits);
-  }
-  if (nan) return -1;
-  const med = selectFromCounts(pA, n, k, bits, pCounts, pBand);
-  memory.fill(pCounts, 0, <usize>4 << bits);
-  for (let i = 0; i < n; i++) {
-    const a = pA + (<usize>i << 3);
-    const v = abs(load<f64>(a) - med);
-    store<f64>(a, v);
-    countKey(pCounts, v, bits);
-  }
-  store<f64>(pOut, med + 0);
-  store<f64>(pOut + 8, selectFromCounts(pA, n, k, bits, pCounts, pBand) + 0);
-  return 0;
-}
+import { medianAndMad } from './mad';
 
 /** Channels transposed together by channelMedianAndMad: 16 float32 = one 64-byte row segment. */
 const CHANNEL_GROUP: i32 = 16;

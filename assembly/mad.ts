@@ -6,12 +6,23 @@
  */
 import { quickselect } from './median';
 
+/** Median and MAD of the last medianAndMad call from medianAbsoluteDeviation. */
+const PAIR: usize = memory.data(16, 8);
+
 /**
  * MAD of a (n ≥ 1 float64 at pA, overwritten with the absolute deviations), bucketed on `bits` (≤ 16)
  * leading key bits; pCounts: 2^bits i32 of scratch, pBand: n f64 of scratch. Returns -1 when a NaN
  * is met: the host then uses the reference.
  */
 export function medianAbsoluteDeviation(pA: usize, n: i32, bits: i32, pCounts: usize, pBand: usize): f64 {
+  return medianAndMad(pA, n, bits, pCounts, pBand, PAIR) < 0 ? -1 : load<f64>(PAIR, 8);
+}
+
+/**
+ * Median and MAD of a (as medianAbsoluteDeviation; a is overwritten with the absolute deviations) into
+ * pOut[0], pOut[1], a zero as +0. Returns -1 (nothing written) when a value or a deviation is NaN.
+ */
+export function medianAndMad(pA: usize, n: i32, bits: i32, pCounts: usize, pBand: usize, pOut: usize): i32 {
   const k = n >> 1;
   memory.fill(pCounts, 0, <usize>4 << bits);
   let nan = false;
@@ -31,7 +42,9 @@ export function medianAbsoluteDeviation(pA: usize, n: i32, bits: i32, pCounts: u
     countKey(pCounts, v, bits);
   }
   if (nan) return -1;
-  return selectFromCounts(pA, n, k, bits, pCounts, pBand);
+  store<f64>(pOut, med + 0);
+  store<f64>(pOut + 8, selectFromCounts(pA, n, k, bits, pCounts, pBand) + 0);
+  return 0;
 }
 
 @inline
@@ -41,13 +54,13 @@ function bucketOf(v: f64, bits: i32): u32 {
 }
 
 @inline
-export function countKey(pCounts: usize, v: f64, bits: i32): void {
+function countKey(pCounts: usize, v: f64, bits: i32): void {
   const c = pCounts + (<usize>bucketOf(v, bits) << 2);
   store<i32>(c, load<i32>(c) + 1);
 }
 
 /** The k-th smallest of a (NaN-free) from its bucket counts. */
-export function selectFromCounts(pA: usize, n: i32, k: i32, bits: i32, pCounts: usize, pBand: usize): f64 {
+function selectFromCounts(pA: usize, n: i32, k: i32, bits: i32, pCounts: usize, pBand: usize): f64 {
   let bucket: u32 = 0;
   let below: i32 = 0;
   while (below + load<i32>(pCounts + (<usize>bucket << 2)) <= k) below += load<i32>(pCounts + (<usize>(bucket++) << 2));
