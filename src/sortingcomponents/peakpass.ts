@@ -141,40 +141,12 @@ interface ChunkWindow {
   end: number;
 }
 
-/** A recording that reads all channels' raw samples into a buffer it reuses (io/binary.ts BinaryRecording.readRawScratch). */
-interface RawScratchRecording {
-  readRawScratch(segment: number, start: number, end: number): NumericArray | null;
-}
-
 /**
- * readNormalized into `scratch` (valid until its next use), with the raw samples from the recording's reused
- * buffer when it has one: int16 with zero offsets and positive gains (the trace cache), where
- * readNormalized's kernels step gives fround(fround(q · gain) · scale) and the padding +0, as here.
+ * readNormalized into `scratch` (valid until its next use; readNormalized takes the buffer only after its read,
+ * which reuses the recording's raw buffer when it has one).
  */
 function readWindowInto(src: NormalizedSource, segment: number, start: number, end: number, margin: number, scratch: Float32Scratch): TraceWindow {
-  const rec = src.recording;
-  const nc = rec.numChannels;
-  const total = end - start + 2 * margin;
-  const r = rec as Partial<RawScratchRecording>;
-  const direct = rec.dtype === 'int16' && typeof r.readRawScratch === 'function' && rec.offsets.every((o) => o === 0) && rec.gains.every((g) => g > 0);
-  if (!direct) return readNormalized(src, segment, start, end, margin, scratch.take(total * nc));
-  const ns = rec.getNumSamples(segment);
-  const first = start - margin;
-  const a = Math.max(0, first);
-  const b = Math.min(ns, end + margin);
-  const raw = b > a ? r.readRawScratch!.call(rec, segment, a, b) : null;
-  if (b > a && !(raw instanceof Int16Array)) return readNormalized(src, segment, start, end, margin, scratch.take(total * nc));
-  const data = scratch.take(total * nc);
-  const from = (b > a ? a - first : total) * nc;
-  const to = (b > a ? b - first : total) * nc;
-  data.fill(0, 0, from);
-  data.fill(0, to);
-  if (raw) getKernels().normalizeInt16(raw as Int16Array, nc, rec.gains, src.scale, data.subarray(from, to));
-  if (src.counter) {
-    src.counter.frames += Math.max(0, b - a);
-    src.counter.reads++;
-  }
-  return { data, numSamples: total, numChannels: nc, firstSample: first, framesRead: Math.max(0, b - a) };
+  return readNormalized(src, segment, start, end, margin, (length) => scratch.take(length));
 }
 
 /**
