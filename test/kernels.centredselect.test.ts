@@ -7,39 +7,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kernelBackends } from './helpers/kernels.js';
+import { SelectionShape, selectionValues, sortedMedianAndMad } from './helpers/mad.js';
 import { seededRandom } from '../src/sortingcomponents/random.js';
 import { gaussian } from './helpers/random.js';
 
-/** Sorted-copy median and MAD, zeros as +0. */
-function sortedMedianAndMad(v: Float64Array): [number, number] {
-  if (v.length === 0) return [0, 0];
-  const k = v.length >> 1;
-  const med = Float64Array.from(v).sort()[k];
-  return [med + 0, Float64Array.from(v, (x) => Math.abs(x - med)).sort()[k] + 0];
-}
-
-type Shape = 'gauss' | 'ties' | 'zeros' | 'heavy' | 'nan';
-
-function values(n: number, shape: Shape, seed: number): Float64Array {
-  const rand = seededRandom(seed);
-  return Float64Array.from({ length: n }, (_, i) => {
-    const g = gaussian(rand);
-    switch (shape) {
-      case 'gauss': return Math.fround(g * 7.3);
-      case 'ties': return Math.round(g * 3) / 2;
-      case 'zeros': return i % 5 === 0 ? g : i % 2 ? -0 : 0;
-      case 'heavy': return i % 97 === 0 ? (i % 2 ? Infinity : -1e300) : g / (rand() + 1e-9);
-      case 'nan': return i % 31 === 0 ? NaN : g;
-    }
-  });
-}
-
 test('channelMedianAndMad equals each column\'s sorted-copy median and MAD on every backend', () => {
-  const shapes: Shape[] = ['gauss', 'ties', 'zeros', 'heavy', 'nan'];
+  const shapes: SelectionShape[] = ['gauss', 'ties', 'zeros', 'heavy', 'nan'];
   // Row counts either side of the WASM threshold; channel counts around the kernel's 16-channel groups.
   for (const [rows, nc] of [[1, 3], [2, 5], [255, 17], [256, 16], [257, 33], [1024, 5], [7500, 20]] as const) {
     const x = new Float32Array(rows * nc);
-    const columns = Array.from({ length: nc }, (_, c) => Float64Array.from(values(rows, shapes[c % shapes.length], 100 * rows + c), Math.fround));
+    const columns = Array.from({ length: nc }, (_, c) => Float64Array.from(selectionValues(rows, shapes[c % shapes.length], 100 * rows + c), Math.fround));
     columns.forEach((col, c) => col.forEach((v, t) => (x[t * nc + c] = v)));
     for (const [name, k] of kernelBackends()) {
       const out = new Float64Array(2 * nc + 1).fill(-7);

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kernels } from '../src/kernels/types.js';
 import { kernelBackends } from './helpers/kernels.js';
+import { assertSameCrossings, spikeFilter } from './helpers/crossings.js';
 import { gaussian, randomArray } from './helpers/random.js';
 import { seededRandom } from '../src/sortingcomponents/random.js';
 
@@ -24,21 +25,6 @@ function denseCrossings(k: Kernels, x: Float32Array, nc: number, filter: Float32
   return { index, value: Float32Array.from(index, (i) => y[i]) };
 }
 
-function assertSame(a: { index: Int32Array; value: Float32Array }, b: { index: Int32Array; value: Float32Array }, what: string): void {
-  assert.equal(a.index.length, b.index.length, `${what}: crossing count`);
-  for (let i = 0; i < a.index.length; i++) {
-    assert.equal(a.index[i], b.index[i], `${what}: index #${i}`);
-    assert.ok(Object.is(a.value[i], b.value[i]), `${what}: value #${i} ${a.value[i]} vs ${b.value[i]}`);
-  }
-}
-
-/** A spike-shaped filter of unit norm (trough at the middle, slow tails), like the learnt prototype. */
-function spikeFilter(taps: number): Float32Array {
-  const h = (taps - 1) / 2;
-  const f = Float32Array.from({ length: taps }, (_, j) => Math.exp(-(((j - h) / (taps / 8)) ** 2)) - 0.25 * Math.exp(-(((j - h - taps / 4) / (taps / 5)) ** 2)));
-  const norm = Math.hypot(...f);
-  return f.map((v) => v / norm);
-}
 
 /** Unit-variance noise plus filter-shaped spikes of 4–12 sd spread over neighbouring channels. */
 function tracesWithSpikes(ns: number, nc: number, filter: Float32Array, seed: number): Float32Array {
@@ -77,7 +63,7 @@ test('correlationCrossings equals correlate → scale → thresholdCrossings bit
         for (const [pol, lo, hi] of BOUNDS) {
           const what = `${name}, ${nc} channels, ${taps} taps, ${pol}`;
           const got = k.correlationCrossings(x, nc, filter, scale, lo, hi);
-          assertSame(got, denseCrossings(k, x, nc, filter, scale, lo, hi), what);
+          assertSameCrossings(got, denseCrossings(k, x, nc, filter, scale, lo, hi), what);
           if (pol !== 'none') assert.ok(got.index.length > 50, `${what}: the spikes cross (${got.index.length})`);
         }
       }
@@ -93,7 +79,7 @@ test('correlationCrossings equals the dense kernels at low thresholds, where the
     const scale = Float32Array.from(randomArray(nc, 29), (v) => 0.9 + 0.2 * v);
     for (const [lo, hi] of [[-2.5, NaN], [-3.5, 3.5], [NaN, 3]]) {
       const got = k.correlationCrossings(x, nc, filter, scale, lo, hi);
-      assertSame(got, denseCrossings(k, x, nc, filter, scale, lo, hi), `${name}, bounds ${lo} ${hi}`);
+      assertSameCrossings(got, denseCrossings(k, x, nc, filter, scale, lo, hi), `${name}, bounds ${lo} ${hi}`);
       assert.ok(got.index.length > 500, `${name}, bounds ${lo} ${hi}: many crossings (${got.index.length})`);
     }
   }
@@ -118,7 +104,7 @@ test('correlationCrossings handles NaN, ±Inf, huge values and outputs just belo
     const at = 300 * nc + 11;
     const thr = Math.abs(y[at]);
     for (const [lo, hi] of [[-thr, NaN], [NaN, thr], [-thr, thr], [-Math.fround(thr * 1.0000001), NaN]] as Array<[number, number]>) {
-      assertSame(k.correlationCrossings(x, nc, filter, scale, lo, hi), denseCrossings(k, x, nc, filter, scale, lo, hi), `${name}, special values, bounds ${lo} ${hi}`);
+      assertSameCrossings(k.correlationCrossings(x, nc, filter, scale, lo, hi), denseCrossings(k, x, nc, filter, scale, lo, hi), `${name}, special values, bounds ${lo} ${hi}`);
     }
   }
 });
@@ -132,7 +118,7 @@ test('correlationCrossings reads a resident x in place with the same results', (
     const scale = new Float32Array(nc).fill(0.97);
     const resident = k.residentFloat32(0x7465, x.length);
     resident.set(x);
-    assertSame(k.correlationCrossings(resident, nc, filter, scale, -5, NaN), k.correlationCrossings(x, nc, filter, scale, -5, NaN), `${name}, resident x`);
+    assertSameCrossings(k.correlationCrossings(resident, nc, filter, scale, -5, NaN), k.correlationCrossings(x, nc, filter, scale, -5, NaN), `${name}, resident x`);
   }
 });
 

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kernels } from '../src/kernels/types.js';
-import { randomArray } from './helpers/random.js';
+import { randomArray, randomInts } from './helpers/random.js';
 import { kernelBackends } from './helpers/kernels.js';
 
 function backends(): Array<[string, Kernels]> {
@@ -16,11 +16,7 @@ function backends(): Array<[string, Kernels]> {
 
 /** A block of `ld` columns and items with random channel subsets (odd widths) and row offsets. */
 function problem(seed: number, ld: number, rows: number, shifts: number, count: number) {
-  let state = seed;
-  const next = (m: number) => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state % m;
-  };
+  const next = randomInts(seed);
   const rowStart = new Int32Array(count);
   const colStart = new Int32Array(count + 1);
   const colList: number[] = [];

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kernels } from '../src/kernels/types.js';
 import { kernelBackends } from './helpers/kernels.js';
+import { assertSameCrossings, spikeFilter } from './helpers/crossings.js';
 import { gaussian, randomArray } from './helpers/random.js';
 import { seededRandom } from '../src/sortingcomponents/random.js';
 
@@ -18,20 +19,6 @@ function composed(k: Kernels, q: Int16Array, nc: number, gain: Float64Array, nor
   return k.correlationCrossings(x, nc, filter, scale, lo, hi);
 }
 
-function assertSame(a: { index: Int32Array; value: Float32Array }, b: { index: Int32Array; value: Float32Array }, what: string): void {
-  assert.equal(a.index.length, b.index.length, `${what}: crossing count`);
-  for (let i = 0; i < a.index.length; i++) {
-    assert.equal(a.index[i], b.index[i], `${what}: index #${i}`);
-    assert.ok(Object.is(a.value[i], b.value[i]), `${what}: value #${i} ${a.value[i]} vs ${b.value[i]}`);
-  }
-}
-
-function spikeFilter(taps: number): Float32Array {
-  const h = (taps - 1) / 2;
-  const f = Float32Array.from({ length: taps }, (_, j) => Math.exp(-(((j - h) / (taps / 8)) ** 2)) - 0.25 * Math.exp(-(((j - h - taps / 4) / (taps / 5)) ** 2)));
-  const norm = Math.hypot(...f);
-  return f.map((v) => v / norm);
-}
 
 /** Steps of unit-sd noise (64 steps per sd, as the trace cache) with filter-shaped spikes of 4–12 sd, clipped to int16. */
 function stepsWithSpikes(ns: number, nc: number, filter: Float32Array, seed: number): Int16Array {
@@ -70,7 +57,7 @@ test('int16CorrelationCrossings equals normalizeInt16 → correlationCrossings b
         for (const [pol, lo, hi] of BOUNDS) {
           const what = `${name}, ${nc} channels, ${taps} taps, ${pol}`;
           const got = k.int16CorrelationCrossings(q, nc, gain, norm, filter, scale, lo, hi);
-          assertSame(got, composed(k, q, nc, gain, norm, filter, scale, lo, hi), what);
+          assertSameCrossings(got, composed(k, q, nc, gain, norm, filter, scale, lo, hi), what);
           if (pol !== 'none') assert.ok(got.index.length > 10, `${what}: the spikes cross (${got.index.length})`);
         }
       }
@@ -88,7 +75,7 @@ test('int16CorrelationCrossings handles blocks shorter than the filter, exactly 
     for (const rows of [0, 10, 30, 31, 32, 190, 191, 350, 351]) {
       const q = stepsWithSpikes(Math.max(rows, 40), nc, filter, rows + 1).subarray(0, rows * nc);
       const got = k.int16CorrelationCrossings(q, nc, gain, norm, filter, scale, -3, 3);
-      assertSame(got, composed(k, q, nc, gain, norm, filter, scale, -3, 3), `${name}, ${rows} rows`);
+      assertSameCrossings(got, composed(k, q, nc, gain, norm, filter, scale, -3, 3), `${name}, ${rows} rows`);
     }
     assert.throws(() => k.int16CorrelationCrossings(new Int16Array(10), 3, gain, norm, filter, scale, -3, 3), /not a multiple of 3 channels/);
     assert.throws(() => k.int16CorrelationCrossings(new Int16Array(16), 8, gain.subarray(0, 4), norm, filter, scale, -3, 3), /4 gains for 8 channels/);
@@ -108,7 +95,7 @@ test('int16CorrelationCrossings reads resident steps in place with the same resu
     const resident = k.residentFloat32(0x7166, q.length / 2);
     const steps = new Int16Array(resident.buffer, resident.byteOffset, q.length);
     steps.set(q);
-    assertSame(k.int16CorrelationCrossings(steps, nc, gain, norm, filter, scale, -4, NaN), want, `${name}, resident`);
+    assertSameCrossings(k.int16CorrelationCrossings(steps, nc, gain, norm, filter, scale, -4, NaN), want, `${name}, resident`);
     assert.ok(want.index.length > 20);
   }
 });

@@ -7,20 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kernelBackends } from './helpers/kernels.js';
 import { randomArray } from './helpers/random.js';
-
-function textbook(x: Float32Array, d: number, rows: number[]): { mean: Float64Array; cov: Float64Array } {
-  const n = rows.length;
-  const mean = new Float64Array(d);
-  for (const r of rows) for (let k = 0; k < d; k++) mean[k] += x[r * d + k];
-  for (let k = 0; k < d; k++) mean[k] /= Math.max(1, n);
-  const cov = new Float64Array(d * d);
-  for (const r of rows) {
-    const c = Array.from({ length: d }, (_, k) => x[r * d + k] - mean[k]);
-    for (let p = 0; p < d; p++) for (let q = p; q < d; q++) cov[p * d + q] += c[p] * c[q];
-  }
-  for (let p = 0; p < d; p++) for (let q = p; q < d; q++) cov[q * d + p] = cov[p * d + q] /= Math.max(1, n - 1);
-  return { mean, cov };
-}
+import { textbookMeanCovariance } from './helpers/covariance.js';
 
 test('meanCovariance gives the textbook sums bit for bit on every backend', () => {
   for (const [n, d] of [[0, 3], [1, 5], [3, 7], [4, 48], [5, 1], [11, 48], [203, 13], [1000, 48]]) {
@@ -32,7 +19,7 @@ test('meanCovariance gives the textbook sums bit for bit on every backend', () =
         const mean = new Float64Array(d).fill(NaN);
         const cov = new Float64Array(d * d).fill(NaN);
         k.meanCovariance(x, d, arg, mean, cov);
-        const want = textbook(x, d, [...rows]);
+        const want = textbookMeanCovariance(x, d, [...rows]);
         for (let j = 0; j < d; j++) assert.ok(Object.is(mean[j], want.mean[j]), `${name} ${n}×${d} ${label}: mean ${j}`);
         for (let j = 0; j < d * d; j++) assert.ok(Object.is(cov[j], want.cov[j]), `${name} ${n}×${d} ${label}: cov ${j} = ${cov[j]}, textbook ${want.cov[j]}`);
       }

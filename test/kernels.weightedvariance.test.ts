@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kernels } from '../src/kernels/types.js';
-import { randomArray } from './helpers/random.js';
+import { randomArray, randomInts } from './helpers/random.js';
 import { kernelBackends } from './helpers/kernels.js';
 
 interface Problem {
@@ -19,11 +19,7 @@ interface Problem {
 }
 
 function problem(seed: number, ld: number, numRows: number, rows: number, n: number): Problem {
-  let state = seed;
-  const next = (m: number) => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state % m;
-  };
+  const next = randomInts(seed);
   const cols = Int32Array.from({ length: n }, () => next(ld));
   // Mostly positive variance with some negative values and -0 (restored fits leave rounding below zero),
   // and whole rows of zeros (rows no fit reached).

@@ -4,11 +4,11 @@
  * on int16 recordings from per-channel histograms of the integer steps (exact, and several times
  * faster): the noise pass runs on every 384-channel sort and must cost a fraction of a second.
  */
-import type { NumericArray } from '../core/dtypes.js';
 import type { Recording } from '../core/recording.js';
 import { seededRandom } from './random.js';
 import { quickselect } from '../kernels/median.js';
 import { getKernels } from '../kernels/registry.js';
+import { rawScratchReader } from './traces.js';
 
 export interface NoiseOptions {
   numChunks: number;
@@ -25,7 +25,7 @@ export function estimateNoiseMad(rec: Recording, opts: NoiseOptions): Float32Arr
   // integer steps, ~10× faster than selecting among float copies.
   if (rec.dtype === 'int16') {
     const hist = new Int16MadHistogram(nc);
-    const scratchRead = rawScratchRead(rec);
+    const scratchRead = rawScratchReader(rec);
     for (let k = 0; k < opts.numChunks; k++) {
       const { seg, start, len } = drawChunk(rec, opts.chunkSamples, rand);
       // The file reader's reused buffer when it has one: 23 MB of fresh memory per 384-channel chunk cost
@@ -47,20 +47,6 @@ export function estimateNoiseMad(rec: Recording, opts: NoiseOptions): Float32Arr
     for (let c = 0; c < nc; c++) perChunk[c][k] = medianMad[2 * c + 1] / MAD_TO_SD;
   }
   return Float32Array.from(perChunk, (v) => (v.length ? kthSmallest(v, v.length >> 1) : 0));
-}
-
-/** A recording that reads all channels' raw samples into a buffer it reuses (io/binary.ts BinaryRecording.readRawScratch). */
-interface RawScratchRecording {
-  readRawScratch(segment: number, start: number, end: number): NumericArray | null;
-}
-
-/**
- * The recording's reused-buffer raw read (valid until its next call), or null; duck-typed so this module
- * does not import the Node file reader. A null from the read itself means: use getTraces.
- */
-function rawScratchRead(rec: Recording): ((segment: number, start: number, end: number) => NumericArray | null) | null {
-  const r = rec as Partial<RawScratchRecording>;
-  return typeof r.readRawScratch === 'function' ? (segment, start, end) => r.readRawScratch!.call(rec, segment, start, end) : null;
 }
 
 /** One random chunk: a segment, then a start within it (the order of the draws fixes the chunks for a seed). */

@@ -6,7 +6,7 @@
  * normalizeSample), so the grouping changes the I/O, never a snippet.
  */
 import type { NumericArray } from '../core/dtypes.js';
-import { ChannelNormalizer, NormalizedSource, channelNormalizer, normalizeSample } from './traces.js';
+import { ChannelNormalizer, NormalizedSource, channelNormalizer, normalizeSample, rawScratchReader } from './traces.js';
 
 export interface SnippetRequest {
   segment: Int32Array;
@@ -182,21 +182,6 @@ function forEachSnippetRead(
       src.counter.reads++;
     }
   }
-}
-
-/** A recording that can read all channels' raw values into a buffer it reuses (io/binary.ts BinaryRecording). */
-interface RawScratchRecording {
-  readRawScratch(segment: number, start: number, end: number): NumericArray | null;
-}
-
-/**
- * The recording's reused-buffer raw read, or null. Its block is valid until the next read, which suits
- * forEachSnippetRead: each block is copied out before the next group is read. Duck-typed so this module
- * does not import the Node file reader.
- */
-function rawScratchReader(rec: NormalizedSource['recording']): ((segment: number, start: number, end: number) => NumericArray | null) | null {
-  const r = rec as Partial<RawScratchRecording>;
-  return typeof r.readRawScratch === 'function' ? (segment, start, end) => r.readRawScratch!.call(rec, segment, start, end) : null;
 }
 
 /** copySnippet without the conversion: the raw int16 steps of columns `cols`, rows outside raw left zero. */

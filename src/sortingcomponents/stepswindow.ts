@@ -3,8 +3,7 @@
  * normalise rows as they consume them (Kernels.int16CorrelationCrossings, Kernels.stepsProjections), so no
  * normalised copy of a window is made. Every value they see is exactly what readNormalized gives for it.
  */
-import type { NumericArray } from '../core/dtypes.js';
-import type { NormalizedSource } from './traces.js';
+import { rawScratchReader, windowSpan, type NormalizedSource } from './traces.js';
 import { getKernels } from '../kernels/registry.js';
 
 export interface StepsWindow {
@@ -21,11 +20,6 @@ export interface StepsWindow {
   scale: Float32Array;
 }
 
-/** A recording that reads all channels' raw samples into a buffer it reuses (io/binary.ts BinaryRecording). */
-interface RawScratchRecording {
-  readRawScratch(segment: number, start: number, end: number): NumericArray | null;
-}
-
 /**
  * Whether a source's samples in noise units are fround(fround(step · gain) · scale) of int16 steps, with a
  * 0 step giving +0 as the zero padding does: int16 storage, zero offsets, finite positive gains, finite
@@ -33,7 +27,7 @@ interface RawScratchRecording {
  */
 export function readsAsSteps(src: NormalizedSource): boolean {
   const rec = src.recording;
-  if (rec.dtype !== 'int16' || typeof (rec as Partial<RawScratchRecording>).readRawScratch !== 'function') return false;
+  if (rec.dtype !== 'int16' || !rawScratchReader(rec)) return false;
   for (let c = 0; c < rec.numChannels; c++) {
     const g = rec.gains[c];
     const s = src.scale[c];
@@ -69,12 +63,8 @@ export function readStepsWindow(src: NormalizedSource, segment: number, start: n
   if (!readsAsSteps(src)) return null;
   const rec = src.recording;
   const nc = rec.numChannels;
-  const ns = rec.getNumSamples(segment);
-  const first = start - margin;
-  const total = end - start + 2 * margin;
-  const a = Math.max(0, first);
-  const b = Math.min(ns, end + margin);
-  const raw = b > a ? (rec as unknown as RawScratchRecording).readRawScratch(segment, a, b) : new Int16Array(0);
+  const { first, total, a, b } = windowSpan(rec, segment, start, end, margin);
+  const raw = b > a ? rawScratchReader(rec)!(segment, a, b) : new Int16Array(0);
   if (raw !== null && !(raw instanceof Int16Array)) return null;
   const resident = getKernels().residentFloat32;
   let steps: Int16Array;

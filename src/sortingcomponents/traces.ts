@@ -40,11 +40,7 @@ export interface ReadCounter {
 export function readNormalized(src: NormalizedSource, segment: number, start: number, end: number, margin: number, into?: Float32Array | ((length: number) => Float32Array)): TraceWindow {
   const rec = src.recording;
   const nc = rec.numChannels;
-  const ns = rec.getNumSamples(segment);
-  const first = start - margin;
-  const total = end - start + 2 * margin;
-  const a = Math.max(0, first);
-  const b = Math.min(ns, end + margin);
+  const { first, total, a, b } = windowSpan(rec, segment, start, end, margin);
   // Read before `into` is asked for: a read may run kernels, which may detach a resident buffer (kernels.residentFloat32).
   const raw = b > a ? readRawWindow(rec, segment, a, b) : null;
   const buffer = typeof into === 'function' ? into(total * nc) : into;
@@ -64,20 +60,36 @@ export function readNormalized(src: NormalizedSource, segment: number, start: nu
   return { data, numSamples: total, numChannels: nc, firstSample: first, framesRead: Math.max(0, b - a) };
 }
 
+/**
+ * The rows a window [start − margin, end + margin) of a segment spans (first, total) and the part of them
+ * inside the segment [a, b); rows outside are zero padding.
+ */
+export function windowSpan(rec: Recording, segment: number, start: number, end: number, margin: number): { first: number; total: number; a: number; b: number } {
+  const first = start - margin;
+  return { first, total: end - start + 2 * margin, a: Math.max(0, first), b: Math.min(rec.getNumSamples(segment), end + margin) };
+}
+
 /** A recording that reads all channels' raw samples into a buffer it reuses (io/binary.ts BinaryRecording). */
 interface RawScratchRecording {
   readRawScratch(segment: number, start: number, end: number): NumericArray | null;
 }
 
 /**
+ * The recording's reused-buffer raw read (every channel; the block is valid until its next call), or null
+ * when it has none. Duck-typed so that no module here imports the Node file reader. A null from the read
+ * itself means: use getTraces.
+ */
+export function rawScratchReader(rec: Recording): ((segment: number, start: number, end: number) => NumericArray | null) | null {
+  const r = rec as Partial<RawScratchRecording>;
+  return typeof r.readRawScratch === 'function' ? (segment, start, end) => r.readRawScratch!.call(rec, segment, start, end) : null;
+}
+
+/**
  * getTraces({ segment, start, end }) (raw samples, every channel), from the recording's reused buffer when it
- * has one (duck-typed: no Node import here): no fresh array, and no page faults on it, per window. The block is
- * valid until the recording's next read; readNormalized consumes it at once.
+ * has one: no fresh array, and no page faults on it, per window. readNormalized consumes the block at once.
  */
 function readRawWindow(rec: Recording, segment: number, start: number, end: number): NumericArray {
-  const r = rec as Partial<RawScratchRecording>;
-  const reused = typeof r.readRawScratch === 'function' ? r.readRawScratch.call(rec, segment, start, end) : null;
-  return reused ?? rec.getTraces({ segment, start, end });
+  return rawScratchReader(rec)?.(segment, start, end) ?? rec.getTraces({ segment, start, end });
 }
 
 /**

@@ -13,3 +13,12 @@ export function randomArray(n: number, seed: number): Float32Array {
 export function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 }
+
+/** A reproducible stream of integers in [0, m) (m ≤ 2^31), for picking rows, columns and starts. */
+export function randomInts(seed: number): (m: number) => number {
+  let state = seed;
+  return (m: number) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % m;
+  };
+}
