@@ -65,6 +65,25 @@ test('gatheredShiftedDots equals gather + shiftedDots bit for bit and a float64 
   }
 });
 
+test('gatheredShiftedDots gives each of several items over the same rows and columns its own scores', () => {
+  // The sub-sample refinement's shape: one gathered block (reused inside the module) for copies of one template.
+  for (const [name, k] of backends()) {
+    const { x, rowStart, colStart, cols, w } = problem(77, 40, 33, 2, 1);
+    const n = colStart[1];
+    const copies = 3;
+    const same = Int32Array.from({ length: copies * n }, (_, i) => cols[i % n]);
+    const starts = Int32Array.from({ length: copies + 1 }, (_, j) => j * n);
+    const ws = [w[0], randomArray(33 * n, 5), randomArray(33 * n, 6)];
+    const out = new Float64Array(copies * 2);
+    k.gatheredShiftedDots(x, 40, 33, 2, copies, new Int32Array(copies).fill(rowStart[0]), starts, same, ws, out);
+    for (let j = 0; j < copies; j++) {
+      const one = new Float64Array(2);
+      k.gatheredShiftedDots(x, 40, 33, 2, 1, rowStart, colStart, cols, [ws[j]], one);
+      assert.ok(Object.is(out[2 * j], one[0]) && Object.is(out[2 * j + 1], one[1]), `${name} copy ${j}: ${out[2 * j]}, ${out[2 * j + 1]} vs alone ${one[0]}, ${one[1]}`);
+    }
+  }
+});
+
 test('gatheredShiftedDots rejects columns and rows outside the block with a message naming them', () => {
   for (const [name, k] of backends()) {
     const x = new Float32Array(4 * 5);

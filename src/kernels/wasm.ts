@@ -376,7 +376,7 @@ function gatheredShiftedDotsWasm(
   const xAt = inModule(arena, x);
   let wIn = true;
   for (let j = 0; j < count && wIn; j++) wIn = inModule(arena, w[j]) >= 0;
-  const [pOut, pItems, pCols, pW, pScratch, pXCopy] = arena.layout(count * shifts * 8, count * 16, nCols * 4, wIn ? 0 : wTotal * 4, (rows + shifts - 1) * widest * 4, xAt >= 0 ? 0 : lastRow * ld * 4);
+  const [pOut, pItems, pCols, pW, pScratch, pXCopy] = arena.layout(count * shifts * 8, count * 16, nCols * 4, wIn ? 0 : wTotal * 4, (rows + shifts - 1) * widest * 8, xAt >= 0 ? 0 : lastRow * ld * 4);
   const f32 = arena.f32;
   const i32 = arena.i32;
   const pX = xAt >= 0 ? xAt : pXCopy;
