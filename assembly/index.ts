@@ -34,3 +34,4 @@ export { channelMedianAndMad, normalizedRowSelect } from './centredselect';
 export { meanCovariance } from './meancovariance';
 export { snippetSums } from './snippetsums';
 export { stepsProjections } from './stepsprojections';
+export { basisProjections } from './basisprojections';

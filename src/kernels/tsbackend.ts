@@ -14,6 +14,7 @@ import { dequantizeInt16TS, quantizeInt16RowRefTS, quantizeInt16TS, scaleChannel
 import { shiftedDotsTS } from './shifteddots.js';
 import { gatheredShiftedDotsTS } from './gathereddots.js';
 import { subtractTemplateTS, weightedVarianceTS } from './subtracttemplate.js';
+import { basisProjectionsTS } from './basisprojections.js';
 import { columnMediansTS, columnMiddleInt16TS } from './columnmedian.js';
 import { stepCrossingsTS } from './stepcrossings.js';
 import { jacobiSweepsTS } from './jacobi.js';
@@ -38,6 +39,7 @@ export const tsKernels: Kernels = {
   gatheredShiftedDots: gatheredShiftedDotsTS,
   subtractTemplate: subtractTemplateTS,
   weightedVariance: weightedVarianceTS,
+  basisProjections: basisProjectionsTS,
   quantizeInt16: quantizeInt16TS,
   quantizeInt16RowRef: quantizeInt16RowRefTS,
   dequantizeInt16: dequantizeInt16TS,

@@ -100,6 +100,12 @@ export interface Kernels {
   weightedVariance(variance: Float32Array, ld: number, start: number, rows: number, cols: Int32Array, w: Float32Array): number;
 
   /**
+   * out[r·outStride + j] = Σ_{p<len} basis[r·len + p] · x[(row0 + p)·ld + cols[j]] for r < k, j < cols.length, summed
+   * in float64 in p order and stored as float32; the rest of out is left as it is (template matching's PC features).
+   */
+  basisProjections(x: Float32Array, ld: number, row0: number, cols: Int32Array, basis: Float32Array, k: number, len: number, out: Float32Array, outStride: number): void;
+
+  /**
    * int16 encoding of a time-major float32 block: out = floor(x · invGain[c] + 0.5) in float64, clipped to
    * ±32767 (NaN → 0). Returns the number of clipped values.
    */

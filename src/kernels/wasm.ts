@@ -12,6 +12,7 @@ import { WasmArena } from './wasmarena.js';
 import { checkGemmShapes } from './gemm.js';
 import { checkShiftedDots } from './shifteddots.js';
 import { checkSubtractTemplate, checkWeightedVariance, subtractTemplateTS, weightedVarianceTS } from './subtracttemplate.js';
+import { basisProjectionsTS, checkBasisProjections } from './basisprojections.js';
 import { checkGatheredShiftedDots } from './gathereddots.js';
 import { checkQuantize, checkQuantizeRowRef } from './quantize.js';
 import { checkSosfiltfilt, steadyStateAtRow } from './sosfiltfilt.js';
@@ -93,6 +94,9 @@ export function createWasmKernels(source: Uint8Array | WasmModuleLike, what = 'k
     weightedVariance: ex.weightedVariance
       ? (variance, ld, start, rows, cols, w) => weightedVarianceWasm(ex, arena, variance, ld, start, rows, cols, w)
       : tsKernels.weightedVariance,
+    basisProjections: ex.basisProjections
+      ? (x, ld, row0, cols, basis, k, len, out, outStride) => basisProjectionsWasm(ex, arena, x, ld, row0, cols, basis, k, len, out, outStride)
+      : tsKernels.basisProjections,
     quantizeInt16: ex.quantizeInt16
       ? (x, nc, inv, out) => (checkQuantize(x, nc, inv, out, 'quantizeInt16'), streamPerChannel(arena, b, x, nc, inv, out, (pIn, r, pF, pOut) => ex.quantizeInt16!(pIn, r, nc, pF, pOut)))
       : tsKernels.quantizeInt16,
@@ -429,6 +433,25 @@ function weightedVarianceWasm(ex: KernelExports, arena: WasmArena, variance: Flo
   const [pCols] = arena.layout(cols.length * 4);
   arena.i32.set(cols, pCols / 4);
   return ex.weightedVariance!(vAt, ld, start, rows, pCols, cols.length, wAt);
+}
+
+/** On a resident block only (template matching's residual): copying the block in would cost more than the projections. */
+function basisProjectionsWasm(
+  ex: KernelExports, arena: WasmArena, x: Float32Array, ld: number, row0: number, cols: Int32Array, basis: Float32Array,
+  k: number, len: number, out: Float32Array, outStride: number,
+): void {
+  const xAt = inModule(arena, x);
+  if (xAt < 0) return basisProjectionsTS(x, ld, row0, cols, basis, k, len, out, outStride);
+  checkBasisProjections(x, ld, row0, cols, basis, k, len, out, outStride);
+  const m = cols.length;
+  if (m === 0 || k === 0) return;
+  const size = (k - 1) * outStride + m;
+  const [pCols, pB, pOut] = arena.layout(m * 4, k * len * 4, size * 4);
+  arena.i32.set(cols, pCols / 4);
+  arena.f32.set(basis.subarray(0, k * len), pB / 4);
+  ex.basisProjections!(xAt, ld, row0, pCols, m, pB, k, len, pOut, outStride);
+  const f32 = arena.f32;
+  for (let r = 0; r < k; r++) out.set(f32.subarray(pOut / 4 + r * outStride, pOut / 4 + r * outStride + m), r * outStride);
 }
 
 /** The whole block goes in at once: callers hold it in memory already (a unit's snippets: a few MB). */

@@ -37,6 +37,7 @@ export interface KernelExports {
   gatheredShiftedDots?(pX: number, ld: number, rows: number, shifts: number, count: number, pItems: number, pCols: number, pW: number, pScratch: number, pOut: number): void;
   subtractTemplate?(pX: number, ld: number, start: number, rows: number, pCols: number, n: number, pW: number, a: number, pVar: number, k: number): void;
   weightedVariance?(pVar: number, ld: number, start: number, rows: number, pCols: number, n: number, pW: number): number;
+  basisProjections?(pX: number, ld: number, row0: number, pCols: number, m: number, pB: number, k: number, len: number, pOut: number, outStride: number): void;
   /** Optional like shiftedDots (older modules lack them). */
   quantizeInt16?(pX: number, numSamples: number, numChannels: number, pInv: number, pOut: number): number;
   quantizeInt16RowRef?(pX: number, numSamples: number, numChannels: number, pRef: number, pInv: number, pOut: number): number;

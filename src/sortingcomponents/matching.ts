@@ -234,7 +234,6 @@ export function matchWindow(
   const hi = numSamples - L - S - 2;
   const out = matchedSpikeList(opts.basis.numComponents * opts.pcChannels);
   const where = new Float64Array(2);
-  const pcSnippet = new Float32Array(opts.basis.length * opts.pcChannels);
   let dirty: Uint8Array | null = null;
   const rv = residualVariance(numSamples, nc, opts.residualError, varianceBuffer);
   const scratch = fitScratch(templates, opts, nc);
@@ -250,7 +249,7 @@ export function matchWindow(
     if (!(time >= reportFrom && time < reportTo)) return -1;
     centerOfMass(residual, nc, peakRow, tpl, opts, where);
     const i = out.push(firstSample + Math.round(time), fit.unit, fit.amplitude, where[0], where[1]);
-    pcFeatures(residual, nc, peakRow, tpl, opts, pcSnippet, out.features(i));
+    pcFeatures(residual, nc, peakRow, tpl, opts, out.features(i));
     return i;
   };
   const remember = (fit: Fit, outIndex: number) => {
@@ -818,44 +817,10 @@ function centerOfMass(residual: Float32Array, nc: number, peakRow: number, tpl: 
 
 /**
  * The spike's projections on the basis over its first pcChannels template channels, into `out`
- * (numComponents × pcChannels, zero past the template's channels). The snippet is copied out row by row
- * first (the residual is time-major); each projection then adds its terms in row order.
+ * (numComponents × pcChannels, zero past the template's channels).
  */
-function pcFeatures(residual: Float32Array, nc: number, peakRow: number, tpl: MatchTemplate, opts: MatchOptions, snippet: Float32Array, out: Float32Array): void {
-  const { components, numComponents: k, length: len, nBefore } = opts.basis;
+function pcFeatures(residual: Float32Array, nc: number, peakRow: number, tpl: MatchTemplate, opts: MatchOptions, out: Float32Array): void {
+  const { components, numComponents, length, nBefore } = opts.basis;
   const m = Math.min(opts.pcChannels, tpl.channels.length);
-  const channels = tpl.channels;
-  for (let p = 0; p < len; p++) {
-    const row = (peakRow - nBefore + p) * nc;
-    for (let j = 0; j < m; j++) snippet[p * m + j] = residual[row + channels[j]];
-  }
-  for (let r = 0; r < k; r++) {
-    const base = r * len;
-    const to = r * opts.pcChannels;
-    let j = 0;
-    // Four channels at a time: four independent chains of additions instead of one.
-    for (; j + 4 <= m; j += 4) {
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let p = 0; p < len; p++) {
-        const weight = components[base + p];
-        const at = p * m + j;
-        s0 += weight * snippet[at];
-        s1 += weight * snippet[at + 1];
-        s2 += weight * snippet[at + 2];
-        s3 += weight * snippet[at + 3];
-      }
-      out[to + j] = s0;
-      out[to + j + 1] = s1;
-      out[to + j + 2] = s2;
-      out[to + j + 3] = s3;
-    }
-    for (; j < m; j++) {
-      let s = 0;
-      for (let p = 0; p < len; p++) s += components[base + p] * snippet[p * m + j];
-      out[to + j] = s;
-    }
-  }
+  getKernels().basisProjections(residual, nc, peakRow - nBefore, tpl.channels.subarray(0, m), components, numComponents, length, out, opts.pcChannels);
 }
