@@ -186,12 +186,37 @@ function normalEquations(p: Float64Array, w: FitScratch, n: number): void {
   g[0] = g0; g[1] = g1; g[2] = g2; g[3] = g3;
 }
 
+/**
+ * Math.hypot(a, b, c) computed as V8 (Node 20) computes it, so with the same bits: the largest magnitude
+ * factored out, the scaled squares summed with Kahan compensation. Math.hypot is a variadic builtin that
+ * the optimizer does not inline (about 7× slower per call), and the fit calls it for every contact at every
+ * step of every motion peak; this inlines.
+ */
+export function hypot3(a: number, b: number, c: number): number {
+  a = Math.abs(a);
+  b = Math.abs(b);
+  c = Math.abs(c);
+  if (a === Infinity || b === Infinity || c === Infinity) return Infinity;
+  if (a !== a || b !== b || c !== c) return NaN;
+  let max = a > b ? a : b;
+  if (c > max) max = c;
+  if (max === 0) return 0;
+  // V8's loop, unrolled: sum += (v / max)² − compensation for a, b, c. After a, sum = (a / max)² and the
+  // compensation is 0 exactly.
+  const sa = (a / max) * (a / max);
+  const sb = (b / max) * (b / max);
+  const ab = sa + sb;
+  const compensation = ab - sa - sb;
+  const sc = (c / max) * (c / max);
+  return Math.sqrt(ab + (sc - compensation)) * max;
+}
+
 /** Least-squares α for a fixed position. */
 function alphaFor(p: Float64Array, w: FitScratch, n: number): number {
   let num = 0;
   let den = 0;
   for (let j = 0; j < n; j++) {
-    const r = Math.hypot(p[0] - w.cx[j], p[1] - w.cy[j], p[2]);
+    const r = hypot3(p[0] - w.cx[j], p[1] - w.cy[j], p[2]);
     num += w.amp[j] / r;
     den += 1 / (r * r);
   }
@@ -203,7 +228,7 @@ function residualCost(p: Float64Array, w: FitScratch, n: number): number {
   const p0 = p[0], p1 = p[1], p2 = p[2], p3 = p[3];
   let s = 0;
   for (let j = 0; j < n; j++) {
-    const r = Math.hypot(p0 - cx[j], p1 - cy[j], p2);
+    const r = hypot3(p0 - cx[j], p1 - cy[j], p2);
     const e = amp[j] - p3 / r;
     s += e * e;
   }

@@ -266,6 +266,11 @@ export interface MotionStepLimits {
   below: Int32Array;
   /** A step ≥ above[c] crosses on the positive side (32768: never). */
   above: Int32Array;
+  /**
+   * 1 where channel c's statistic is monotone in the step and c is in its own dedup neighbourhood: then, for
+   * one polarity, a crossing whose previous row's step is as extreme is no peak (see motionPeaksInSteps).
+   */
+  stepOrdered: Uint8Array;
 }
 
 const STEP_MIN = -32768;
@@ -276,6 +281,7 @@ export function motionStepLimits(setup: MotionPeakSetup, gains: Float64Array): M
   const nc = setup.scale.length;
   const below = new Int32Array(nc).fill(STEP_MIN - 1);
   const above = new Int32Array(nc).fill(STEP_MAX + 1);
+  const stepOrdered = new Uint8Array(nc);
   const thr = setup.threshold;
   for (let c = 0; c < nc; c++) {
     const g = gains[c];
@@ -285,11 +291,12 @@ export function motionStepLimits(setup: MotionPeakSetup, gains: Float64Array): M
       below[c] = STEP_MAX;
       continue;
     }
+    stepOrdered[c] = setup.dedup[c].includes(c) ? 1 : 0;
     const stat = (q: number) => Math.fround(Math.fround(q * g) * s);
     if (setup.polarity !== 'positive') below[c] = lastStepWhere((q) => -stat(q) >= thr);
     if (setup.polarity !== 'negative') above[c] = lastStepWhere((q) => !(stat(q) >= thr)) + 1;
   }
-  return { below, above };
+  return { below, above, stepOrdered };
 }
 
 /** The largest step where `holds` (true on a prefix of the steps), or STEP_MIN − 1 when none. */
@@ -320,7 +327,12 @@ export function motionPeaksInSteps(
   const stat = (i: number, c: number) => Math.fround(Math.fround(steps[i] * gains[c]) * scale[c]);
   const sample: number[] = [];
   const channel: number[] = [];
-  const { below, above } = limits;
+  const { below, above, stepOrdered } = limits;
+  // isStepExtremum's first test rejects a crossing whose previous row is at least as extreme; on a channel
+  // whose statistic is monotone in the step, a previous step at least as extreme implies that, so the
+  // integer comparison rejects about half the crossings (a spike's rising flank) before any statistic.
+  const down = pol === 'negative';
+  const ordered = pol !== 'both';
   const r0 = Math.max(0, from - windowStart);
   const r1 = Math.min(nt, to - windowStart);
   // The integer scan (ascending row-major indices, as the row-by-row loop visits them) on the kernels.
@@ -330,6 +342,7 @@ export function motionPeaksInSteps(
     const i = base + crossings[j];
     const t = Math.floor(i / nc);
     const c = i - t * nc;
+    if (ordered && t > 0 && stepOrdered[c] === 1 && (down ? steps[i - nc] <= steps[i] : steps[i - nc] >= steps[i])) continue;
     const v = polarityValue(stat(i, c), pol);
     if (!(v >= thr)) continue;
     if (isStepExtremum(stat, nt, nc, t, c, v, ex, dedup[c], pol)) {

@@ -6,7 +6,12 @@ export function channelNeighbourhoods(locations: Float64Array, radiusUm: number,
   for (let c = 0; c < nc; c++) {
     const d: [number, number][] = [];
     for (let k = 0; k < nc; k++) {
-      const dist = Math.hypot(locations[2 * k] - locations[2 * c], locations[2 * k + 1] - locations[2 * c + 1]);
+      const dx = locations[2 * k] - locations[2 * c];
+      const dy = locations[2 * k + 1] - locations[2 * c + 1];
+      // Math.hypot is at least the larger |difference| (the scaled sum of squares is ≥ 1): a channel that
+      // far along one axis is out without the call, which is most of them on a long probe.
+      if (k !== c && (Math.abs(dx) > radiusUm || Math.abs(dy) > radiusUm)) continue;
+      const dist = Math.hypot(dx, dy);
       if (dist <= radiusUm || k === c) d.push([dist, k]);
     }
     d.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
