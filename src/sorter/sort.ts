@@ -311,7 +311,22 @@ async function runPasses(rec: Recording, counter: ReadCounter, drift: SortMotion
     seed,
   }));
   if (proto.numPeaksUsed === 0) warnings.push('no spike crossed the detection threshold in the sampled chunks: the recording may hold no spikes');
-  let peaks: PeakSample | null = await stage('detect peaks', () => detectAndSample(src, setup, proto, {
+  const clusters = await detectAndCluster(src, setup, proto, ctx, debug);
+  const built = stage('templates', () => makeTemplates(src, clusters, setup, locations, ctx));
+  reporter.log('info', `${clusters.length} clusters, ${built.merges} merges, ${built.templates.length} templates`);
+  if (debug) Object.assign(debug, { clusters, members: built.members });
+  const matched = await stage('match', () => runMatching(src, built.templates, setup, proto, params, locations, reporter, jobs));
+  return { drift, scale, locations, setup, proto, built, matched, counter };
+}
+
+/**
+ * Detection and clustering. Only the clusters leave: the sampled peaks' features (up to 220 MB on 384
+ * channels) must not be held through templates and matching, and a local of the long-running caller
+ * cannot release them (its suspended frame keeps the awaited value in a register even once the variable is cleared).
+ */
+async function detectAndCluster(src: NormalizedSource, setup: DetectionSetup, proto: Prototype, ctx: SortContext, debug: SortDebug | undefined): Promise<Cluster[]> {
+  const { params, reporter, seed, jobs, stage } = ctx;
+  const peaks = await stage('detect peaks', () => detectAndSample(src, setup, proto, {
     threshold: params.detection.thresholdSigma,
     matchedFilter: params.detection.matchedFilter,
     maxPerChannel: params.clustering.maxPeaksPerChannel,
@@ -319,15 +334,9 @@ async function runPasses(rec: Recording, counter: ReadCounter, drift: SortMotion
     seed,
     jobs,
   }, reporter));
-  const clusters = stage('cluster', () => clusterPeaks(peaks!, params, reporter));
-  // The sampled peaks' features (up to 220 MB on 384 channels) are done with: not held through templates and matching.
-  if (debug) debug.peaks = peaks!;
-  peaks = null;
-  const built = stage('templates', () => makeTemplates(src, clusters, setup, locations, ctx));
-  reporter.log('info', `${clusters.length} clusters, ${built.merges} merges, ${built.templates.length} templates`);
-  if (debug) Object.assign(debug, { clusters, members: built.members });
-  const matched = await stage('match', () => runMatching(src, built.templates, setup, proto, params, locations, reporter, jobs));
-  return { drift, scale, locations, setup, proto, built, matched, counter };
+  const clusters = stage('cluster', () => clusterPeaks(peaks, params, reporter));
+  if (debug) debug.peaks = peaks;
+  return clusters;
 }
 
 /** 1 / noise sd per channel; constant channels get 0 and a warning, and a recording of only those raises. */
