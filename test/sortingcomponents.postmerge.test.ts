@@ -4,6 +4,7 @@ import { alignedCosine, crossViolations, findPostMerges, PostMergeOptions, PostM
 import type { SparseTemplate } from '../src/sortingcomponents/matching.js';
 import { seededRandom } from '../src/sortingcomponents/random.js';
 import { gaussian } from './helpers/random.js';
+import { float32RowsInMemory } from '../src/exec/spill.js';
 
 const K = 3; // PC components
 const P = 4; // PC channels
@@ -28,16 +29,16 @@ function template(): SparseTemplate {
   return { channels: Int32Array.from([0, 1, 2, 3]), data, peakChannel: 0 };
 }
 
-/** Matched spikes of two units, time-ordered, features drawn by `feature(unit)` (unit 0 or 1). */
-function spikesOf(times: number[], units: number[], feature: (u: number) => number[]): PostMergeSpikes {
+/** Matched spikes of two units, time-ordered, features drawn by `feature(unit, index in times)` (unit 0 or 1). */
+function spikesOf(times: number[], units: number[], feature: (u: number, i: number) => number[]): PostMergeSpikes {
   const order = times.map((_, i) => i).sort((a, b) => times[a] - times[b]);
   const pc = new Float32Array(order.length * K * P);
-  order.forEach((i, j) => pc.set(feature(units[i]), j * K * P));
+  order.forEach((i, j) => pc.set(feature(units[i], i), j * K * P));
   return {
     segment: new Int32Array(order.length),
     sample: Float64Array.from(order, (i) => times[i]),
     unit: Int32Array.from(order, (i) => units[i]),
-    pcFeatures: pc,
+    pcFeatures: float32RowsInMemory(pc, K * P),
   };
 }
 
@@ -61,9 +62,7 @@ test('one neuron split in two by a cut through its feature cloud is merged back'
   // Cut one Gaussian cloud at its centre: each half is a unit, as a split between two peak channels gives.
   const feats = times.map(() => cloud(rand, 0));
   const units = feats.map((f) => (f[0] > 0 ? 0 : 1));
-  const s = spikesOf(times, units, () => []);
-  const order = times.map((_, i) => i).sort((a, b) => times[a] - times[b]);
-  order.forEach((i, j) => s.pcFeatures.set(feats[i], j * K * P));
+  const s = spikesOf(times, units, (_, i) => feats[i]);
   const { target, merges } = findPostMerges(s, [template(), template()], options());
   assert.equal(merges.length, 1, 'the pair is merged');
   assert.equal(merges[0].crossViolations, 0, 'one refractory train split in two has no cross violations');

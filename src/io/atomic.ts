@@ -12,6 +12,11 @@ function tempSibling(target: string, kind: 'partial' | 'old'): string {
 
 /** Writes a whole file atomically (temp file, fsync, rename). Creates missing parent folders. */
 export function writeFileAtomic(filePath: string, data: Uint8Array | string): void {
+  writeFileAtomicBy(filePath, (append) => append(typeof data === 'string' ? Buffer.from(data, 'utf8') : data));
+}
+
+/** writeFileAtomic for content made piece by piece: `write` passes each piece to `append` (a large file need not be in memory at once). */
+export function writeFileAtomicBy(filePath: string, write: (append: (bytes: Uint8Array) => void) => void): void {
   const target = path.resolve(filePath);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
@@ -20,10 +25,10 @@ export function writeFileAtomic(filePath: string, data: Uint8Array | string): vo
   const tmp = tempSibling(target, 'partial');
   let fd: number | null = null;
   try {
-    fd = fs.openSync(tmp, 'wx');
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let done = 0;
-    while (done < bytes.byteLength) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
+    const out = (fd = fs.openSync(tmp, 'wx'));
+    write((bytes) => {
+      for (let done = 0; done < bytes.byteLength; ) done += fs.writeSync(out, bytes, done, bytes.byteLength - done);
+    });
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = null;

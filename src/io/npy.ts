@@ -5,7 +5,8 @@
  */
 import * as fs from 'node:fs';
 import { DType, DTYPE_BYTES, NumericArray, dtypeOf, viewAs } from '../core/dtypes.js';
-import { writeFileAtomic } from './atomic.js';
+import type { Float32Rows } from '../exec/spill.js';
+import { writeFileAtomic, writeFileAtomicBy } from './atomic.js';
 import { PyDict, parsePyLiteral, pyStringRepr } from './pyliteral.js';
 
 export type NpyDType = DType | 'int64' | 'uint64' | 'bool' | 'float16' | 'unicode' | 'bytes' | 'structured';
@@ -581,6 +582,29 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 /** Writes a .npy file atomically. */
 export function writeNpy(path: string, arr: NpyInput | NpyArray): void {
   writeFileAtomic(path, npyToBytes(arr, path));
+}
+
+/** Rows read per write of writeNpyRows. */
+const NPY_ROWS_PER_WRITE = 8192;
+
+/**
+ * A float32 .npy of `rows` (shape[0] rows, the other dimensions making one row), written a batch of
+ * rows at a time, so the array never has to be in memory whole.
+ */
+export function writeNpyRows(path: string, rows: Float32Rows, shape: number[]): void {
+  if (shape[0] !== rows.numRows || prod(shape) !== rows.numRows * rows.rowLength) {
+    throw new Error(`${path}: shape (${shape.join(', ')}) does not match ${rows.numRows} rows of ${rows.rowLength} values`);
+  }
+  const descr = scalarDescr('float32', new Float32Array(0), path);
+  writeFileAtomicBy(path, (append) => {
+    append(headerBytes(pyStringRepr(descr), shape));
+    const batch = new Float32Array(NPY_ROWS_PER_WRITE * rows.rowLength);
+    for (let start = 0; start < rows.numRows; start += NPY_ROWS_PER_WRITE) {
+      const end = Math.min(rows.numRows, start + NPY_ROWS_PER_WRITE);
+      const got = rows.readRange(start, end, batch);
+      append(encodeScalars('float32', descr, got.subarray(0, (end - start) * rows.rowLength), path));
+    }
+  });
 }
 
 /** Number-typed values of a numeric .npy array, or an error naming the file when it holds strings/records. */

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { NumericArray } from '../core/dtypes.js';
 import { Sorting, UnitPropertyValues } from '../core/sorting.js';
 import { withAtomicDir, writeFileAtomic } from './atomic.js';
-import { NpyArray, NpyDType, readNpy, writeNpy } from './npy.js';
+import { NpyArray, NpyDType, readNpy, writeNpy, writeNpyRows } from './npy.js';
+import type { Float32Rows } from '../exec/spill.js';
 import { PyValue, parsePyAssignments, toPyLiteral } from './pyliteral.js';
 
 export interface PhyParams {
@@ -26,6 +27,12 @@ export interface PhyParams {
 /** An array with its shape (C order), as stored in one .npy file. */
 export interface PhyArray<T extends NumericArray = NumericArray> {
   data: T;
+  shape: number[];
+}
+
+/** A float32 array stored as rows read on demand (written a batch at a time): shape[0] rows. */
+export interface PhyRows {
+  rows: Float32Rows;
   shape: number[];
 }
 
@@ -52,8 +59,8 @@ export interface PhyData {
   similarTemplates?: PhyArray<Float32Array>;
   whiteningMat?: PhyArray<Float64Array>;
   whiteningMatInv?: PhyArray<Float64Array>;
-  /** spikes × PCs × channels; read only when asked (it is the largest file). */
-  pcFeatures?: PhyArray<Float32Array>;
+  /** spikes × PCs × channels; read only when asked (it is the largest file). A sort's are written from their rows. */
+  pcFeatures?: PhyArray<Float32Array> | PhyRows;
   pcFeatureInd?: PhyArray<Int32Array>;
   /** spikes × 2 (µm). */
   spikePositions?: PhyArray<Float64Array>;
@@ -307,7 +314,9 @@ export function writePhyFiles(dir: string, d: PhyData): void {
   put('similar_templates.npy', d.similarTemplates?.data, 'float32', d.similarTemplates?.shape);
   put('whitening_mat.npy', d.whiteningMat?.data, 'float64', d.whiteningMat?.shape);
   put('whitening_mat_inv.npy', d.whiteningMatInv?.data, 'float64', d.whiteningMatInv?.shape);
-  put('pc_features.npy', d.pcFeatures?.data, 'float32', d.pcFeatures?.shape);
+  const pc = d.pcFeatures;
+  if (pc && 'rows' in pc) writeNpyRows(path.join(dir, 'pc_features.npy'), pc.rows, pc.shape);
+  else put('pc_features.npy', pc?.data, 'float32', pc?.shape);
   put('pc_feature_ind.npy', d.pcFeatureInd?.data, 'int32', d.pcFeatureInd?.shape);
   put('spike_positions.npy', d.spikePositions?.data, 'float64', d.spikePositions?.shape);
   for (const [stem, t] of d.clusterTables) {

@@ -157,7 +157,7 @@ export function buildPhyData(recording: Recording, result: SortResult, layout: R
     similarTemplates: { data: templateSimilarity(dense, numUnits, len, nc, 3), shape: [numUnits, numUnits] },
     whiteningMat: { data: w, shape: [nc, nc] },
     whiteningMatInv: { data: wi, shape: [nc, nc] },
-    pcFeatures: { data: result.pcFeatures, shape: [ns, npc, nch] },
+    pcFeatures: { rows: result.pcFeatures, shape: [ns, npc, nch] },
     pcFeatureInd: { data: pcFeatureInd, shape: [numUnits, nch] },
     spikePositions: { data: Float64Array.from(result.spikePositions), shape: [n, 2] },
     clusterTables,

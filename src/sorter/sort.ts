@@ -20,7 +20,7 @@ import type { Motion } from '../motion/motion.js';
 import type { MotionPeakParams, MotionPeaks } from '../motion/peaks.js';
 import { VERSION } from '../version.js';
 import { recursiveSplit } from '../sortingcomponents/clustering.js';
-import { findEchoSpikes, gatherBlocksInPlace, labelUnits, removeDuplicateSpikes } from '../sortingcomponents/curation.js';
+import { findEchoSpikes, labelUnits, removeDuplicateSpikes } from '../sortingcomponents/curation.js';
 import { findPostMerges } from '../sortingcomponents/postmerge.js';
 import type { Polarity } from '../sortingcomponents/detection.js';
 import { prepareTemplates, SparseTemplate } from '../sortingcomponents/matching.js';
@@ -32,7 +32,7 @@ import { buildTemplates, Cluster } from '../sortingcomponents/templatebuild.js';
 import type { NormalizedSource, ReadCounter } from '../sortingcomponents/traces.js';
 import { resolveSorterParams, SorterParamOverrides, SorterParams } from './params.js';
 import { cacheTraces, decideTraceCache, TraceCache, TraceCacheDtype, TraceCacheMode, traceCacheRemovals } from '../exec/tracecache.js';
-import { spillFloat32Sink } from '../exec/spill.js';
+import { Float32Rows, spillFloat32Sink } from '../exec/spill.js';
 
 export interface SortOptions {
   params?: SorterParamOverrides;
@@ -109,7 +109,11 @@ export interface SortResult {
   /** Per spike, aligned with sorting.spikes after sorting by (segment, sample, unit). */
   spikeAmplitudes: Float32Array;
   spikePositions: Float32Array;
-  pcFeatures: Float32Array;
+  /**
+   * One row of pcFeatureShape[1] × pcFeatureShape[2] per spike, kept in a temporary file (unlinked, so
+   * nothing is left on disk) and read on demand: they grow with the recording. dispose() frees them early.
+   */
+  pcFeatures: Float32Rows;
   pcFeatureShape: [number, number, number];
   /** The recording the sorter actually ran on (after preprocessing and drift correction). */
   preprocessed: Recording;
@@ -127,7 +131,12 @@ export async function sort(recording: Recording, options: SortOptions = {}): Pro
   const { result: run, cache } = await withTraceCache(recording, filtered, ctx, warnings, (rec, counter, drift) => runPasses(rec, counter, drift, ctx, warnings, options.debug));
   // What the sort ran on, as a lazy chain over the input (the cache is gone).
   const rec = run.drift?.corrected ? correctMotion(filtered, run.drift.motion, { sigmaUm: params.motion.sigmaUm }) : filtered;
-  const cur = ctx.stage('curate', () => curate(run.matched, run.built.templates, rec, params, run.locations, run.proto.basis.numComponents, reporter));
+  let cur: Curated;
+  try {
+    cur = ctx.stage('curate', () => curate(run.matched, run.built.templates, rec, params, run.locations, run.proto.basis.numComponents, reporter));
+  } finally {
+    run.matched.pcFeatures.dispose();
+  }
   const units = describeUnits(cur, run.built.templates, run.locations);
   const sorting = makeSorting(cur, units, rec);
   const summary: SortingSummary = {
@@ -302,7 +311,22 @@ async function runPasses(rec: Recording, counter: ReadCounter, drift: SortMotion
     seed,
   }));
   if (proto.numPeaksUsed === 0) warnings.push('no spike crossed the detection threshold in the sampled chunks: the recording may hold no spikes');
-  let peaks: PeakSample | null = await stage('detect peaks', () => detectAndSample(src, setup, proto, {
+  const clusters = await detectAndCluster(src, setup, proto, ctx, debug);
+  const built = stage('templates', () => makeTemplates(src, clusters, setup, locations, ctx));
+  reporter.log('info', `${clusters.length} clusters, ${built.merges} merges, ${built.templates.length} templates`);
+  if (debug) Object.assign(debug, { clusters, members: built.members });
+  const matched = await stage('match', () => runMatching(src, built.templates, setup, proto, params, locations, reporter, jobs));
+  return { drift, scale, locations, setup, proto, built, matched, counter };
+}
+
+/**
+ * Detection and clustering. Only the clusters leave: the sampled peaks' features (up to 220 MB on 384
+ * channels) must not be held through templates and matching, and a local of the long-running caller
+ * cannot release them (its suspended frame keeps the awaited value in a register even once the variable is cleared).
+ */
+async function detectAndCluster(src: NormalizedSource, setup: DetectionSetup, proto: Prototype, ctx: SortContext, debug: SortDebug | undefined): Promise<Cluster[]> {
+  const { params, reporter, seed, jobs, stage } = ctx;
+  const peaks = await stage('detect peaks', () => detectAndSample(src, setup, proto, {
     threshold: params.detection.thresholdSigma,
     matchedFilter: params.detection.matchedFilter,
     maxPerChannel: params.clustering.maxPeaksPerChannel,
@@ -310,15 +334,9 @@ async function runPasses(rec: Recording, counter: ReadCounter, drift: SortMotion
     seed,
     jobs,
   }, reporter));
-  const clusters = stage('cluster', () => clusterPeaks(peaks!, params, reporter));
-  // The sampled peaks' features (up to 220 MB on 384 channels) are done with: not held through templates and matching.
-  if (debug) debug.peaks = peaks!;
-  peaks = null;
-  const built = stage('templates', () => makeTemplates(src, clusters, setup, locations, ctx));
-  reporter.log('info', `${clusters.length} clusters, ${built.merges} merges, ${built.templates.length} templates`);
-  if (debug) Object.assign(debug, { clusters, members: built.members });
-  const matched = await stage('match', () => runMatching(src, built.templates, setup, proto, params, locations, reporter, jobs));
-  return { drift, scale, locations, setup, proto, built, matched, counter };
+  const clusters = stage('cluster', () => clusterPeaks(peaks, params, reporter));
+  if (debug) debug.peaks = peaks;
+  return clusters;
 }
 
 /** 1 / noise sd per channel; constant channels get 0 and a warning, and a recording of only those raises. */
@@ -591,6 +609,7 @@ async function runMatching(src: NormalizedSource, templates: SparseTemplate[], s
   // holds the per-chunk pieces and their concatenation at once.
   const pcSink = spillFloat32Sink(params.execution.tempDir || undefined);
   try {
+    // On success the returned rows own the file.
     return await matchRecording(src, prepared, {
       nBefore: setup.nBefore,
       length: setup.length,
@@ -612,8 +631,9 @@ async function runMatching(src: NormalizedSource, templates: SparseTemplate[], s
       basis: proto.basis,
       pcChannels: params.features.maxNeighbours,
     }, setup.chunkSamples, reporter, jobs, pcSink);
-  } finally {
+  } catch (e) {
     pcSink.dispose();
+    throw e;
   }
 }
 
@@ -645,11 +665,11 @@ function findFilterMargin(rec: Recording): number {
   return 0;
 }
 
-/** Consumes `matched`: its unit labels and PC features are rewritten in place. */
+/** Consumes `matched`: its unit labels are rewritten in place; the kept spikes' PC features are copied to new rows. */
 function curate(matched: MatchedRecording, templates: SparseTemplate[], rec: Recording, params: SorterParams, locations: Float64Array, numComponents: number, reporter: Reporter) {
   const fs = rec.samplingFrequency;
   const numTemplates = templates.length;
-  const m = mergeMatchedUnits(matched, templates, rec, params, locations, numComponents, reporter);
+  const { m, featureUnit } = mergeMatchedUnits(matched, templates, rec, params, locations, numComponents, reporter);
   const deduped = removeDuplicateSpikes(m, Math.round((params.postprocessing.duplicateMs * fs) / 1000));
   const { keepIdx, satellites } = removeEchoes(m, deduped, templates, rec, params);
   const counts = new Int32Array(numTemplates);
@@ -677,9 +697,7 @@ function curate(matched: MatchedRecording, templates: SparseTemplate[], rec: Rec
     positions[2 * j] = m.x[i];
     positions[2 * j + 1] = m.y[i];
   });
-  const k = idx.length ? m.pcFeatures.length / m.sample.length : 0;
-  // In place: a second copy of the largest per-spike array would double its memory on long recordings.
-  const pcFeatures = k > 0 ? gatherBlocksInPlace(m.pcFeatures, k, idx) : new Float32Array(0);
+  const pcFeatures = keptPcFeatures(m, idx, featureUnit, templates, numComponents, params);
   const segSamples = Array.from({ length: rec.numSegments }, (_, s) => rec.getNumSamples(s));
   const labels = labelUnits(
     { segment, sample, unit, amplitude },
@@ -694,11 +712,14 @@ function curate(matched: MatchedRecording, templates: SparseTemplate[], rec: Rec
   return { keptUnits, segment, sample, unit, amplitude, positions, pcFeatures, labels, counts: finalCounts };
 }
 
-/** Relabels, in place, the spikes of units that the post-matching merge joins (see findPostMerges); duplicates are removed afterwards. */
-function mergeMatchedUnits(m: MatchedRecording, templates: SparseTemplate[], rec: Recording, params: SorterParams, locations: Float64Array, numComponents: number, reporter: Reporter): MatchedRecording {
+/**
+ * Relabels, in place, the spikes of units that the post-matching merge joins (see findPostMerges); duplicates
+ * are removed afterwards. `featureUnit`: each spike's unit before, whose channel order its PC features are in.
+ */
+function mergeMatchedUnits(m: MatchedRecording, templates: SparseTemplate[], rec: Recording, params: SorterParams, locations: Float64Array, numComponents: number, reporter: Reporter): { m: MatchedRecording; featureUnit: Int32Array } {
   const mg = params.merging;
   const pp = params.postprocessing;
-  if (mg.postMergeScore <= 0 || templates.length < 2) return m;
+  if (mg.postMergeScore <= 0 || templates.length < 2) return { m, featureUnit: m.unit };
   const fs = rec.samplingFrequency;
   const { target, merges } = findPostMerges(m, templates, {
     numComponents,
@@ -720,31 +741,52 @@ function mergeMatchedUnits(m: MatchedRecording, templates: SparseTemplate[], rec
     near: (a, b) => channelDistance(locations, a, b) <= params.features.neighbourRadiusUm,
   });
   for (const d of merges) reporter.log('debug', `post-match merge ${d.a}+${d.b}: dip ${d.score.toFixed(2)}, separation ${d.separation.toFixed(2)}, cosine ${d.cosine.toFixed(3)}, cross violations ${d.crossViolations} (chance ${d.expectedViolations.toFixed(1)})`);
-  if (!merges.length) return m;
-  remapPcChannels(m, templates, target, numComponents, params.features.maxNeighbours);
+  if (!merges.length) return { m, featureUnit: m.unit };
+  const featureUnit = m.unit.slice();
   m.unit.forEach((u, i) => (m.unit[i] = target[u]));
-  return m;
+  return { m, featureUnit };
 }
 
+/** Spikes per read and write of the kept PC features: bounds the memory of the copy. */
+const PC_COPY_ROWS = 4096;
+
 /**
- * PC features of relabelled spikes moved, in place, to their new unit's channel order (Phy reads
- * them by the unit's channels); channels it lacks are dropped. `m.unit` still holds the old units.
+ * The PC features of the spikes `order` (indices into `m`), in that order, copied batch by batch into
+ * new rows in a spill file, so memory holds one batch whatever the recording's length. A relabelled
+ * spike (m.unit differs from featureUnit) has its features moved to its new unit's channel order (Phy
+ * reads them by the unit's channels); channels that unit lacks are dropped.
  */
-function remapPcChannels(m: MatchedRecording, templates: SparseTemplate[], target: Int32Array, K: number, P: number): void {
-  const old = new Float32Array(K * P);
-  m.unit.forEach((u, i) => {
-    const t = target[u];
-    if (t === u) return;
-    const from = templates[u].channels.subarray(0, P);
-    const to = templates[t].channels.subarray(0, P);
-    const block = m.pcFeatures.subarray(i * K * P, (i + 1) * K * P);
-    old.set(block);
-    block.fill(0);
-    to.forEach((c, j) => {
-      const q = from.indexOf(c);
-      if (q >= 0) for (let r = 0; r < K; r++) block[r * P + j] = old[r * P + q];
-    });
-  });
+function keptPcFeatures(m: MatchedRecording, order: number[], featureUnit: Int32Array, templates: SparseTemplate[], K: number, params: SorterParams): Float32Rows {
+  const P = params.features.maxNeighbours;
+  const rows = m.pcFeatures;
+  const sink = spillFloat32Sink(params.execution.tempDir || undefined);
+  try {
+    const L = rows.rowLength;
+    const batch = new Float32Array(PC_COPY_ROWS * L);
+    const old = new Float32Array(L);
+    for (let start = 0; start < order.length; start += PC_COPY_ROWS) {
+      const ids = order.slice(start, start + PC_COPY_ROWS);
+      const got = rows.read(ids, batch).subarray(0, ids.length * L);
+      ids.forEach((i, j) => {
+        const from = featureUnit[i];
+        const to = m.unit[i];
+        if (from === to) return;
+        const block = got.subarray(j * L, (j + 1) * L);
+        const fromChannels = templates[from].channels.subarray(0, P);
+        old.set(block);
+        block.fill(0);
+        templates[to].channels.subarray(0, P).forEach((c, q) => {
+          const p = fromChannels.indexOf(c);
+          if (p >= 0) for (let r = 0; r < K; r++) block[r * P + q] = old[r * P + p];
+        });
+      });
+      sink.append(got);
+    }
+    return sink.rows(L);
+  } catch (e) {
+    sink.dispose();
+    throw e;
+  }
 }
 
 /**

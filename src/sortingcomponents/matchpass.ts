@@ -6,6 +6,7 @@ import type { Reporter } from '../exec/reporter.js';
 import { MatchOptions, MatchTemplate, MatchedSpikes, matchWindow, placeTemplates, templateFloats } from './matching.js';
 import { getKernels } from '../kernels/registry.js';
 import { NormalizedSource, readNormalized } from './traces.js';
+import { float32RowsInMemory, type Float32Rows } from '../exec/spill.js';
 
 export interface MatchedRecording {
   segment: Int32Array;
@@ -14,12 +15,13 @@ export interface MatchedRecording {
   amplitude: Float32Array;
   x: Float32Array;
   y: Float32Array;
-  pcFeatures: Float32Array;
+  /** One row of numComponents × pcChannels per spike; the caller disposes them. */
+  pcFeatures: Float32Rows;
 }
 
 /**
  * Where the matching pass puts per-spike PC features (the largest per-spike array: 192 bytes a
- * spike), appended chunk by chunk in chunk order; collect() returns them all as one array.
+ * spike), appended chunk by chunk in chunk order; collect() returns them all as one array, rows() as rows.
  */
 export interface Float32Sink {
   append(values: Float32Array): void;
@@ -27,12 +29,24 @@ export interface Float32Sink {
   readonly length: number;
   /** Everything appended, in order; the sink is spent afterwards. */
   collect(): Float32Array;
+  /** Everything appended, as rows read on demand; the sink is spent afterwards and the rows own its storage. */
+  rows(rowLength: number): Float32Rows;
 }
 
 /** A Float32Sink in memory: its pieces and their concatenation coexist for a moment in collect(). */
 export function memoryFloat32Sink(): Float32Sink {
   let parts: Float32Array[] = [];
   let length = 0;
+  const collect = (): Float32Array => {
+    const out = new Float32Array(length);
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    parts = [];
+    return out;
+  };
   return {
     get length() {
       return length;
@@ -41,16 +55,8 @@ export function memoryFloat32Sink(): Float32Sink {
       parts.push(values);
       length += values.length;
     },
-    collect() {
-      const out = new Float32Array(length);
-      let o = 0;
-      for (const p of parts) {
-        out.set(p, o);
-        o += p.length;
-      }
-      parts = [];
-      return out;
-    },
+    collect,
+    rows: (rowLength) => float32RowsInMemory(collect(), rowLength),
   };
 }
 
@@ -101,8 +107,8 @@ export function matchChunkTask(recording: Recording, chunk: TraceChunk, args: Ma
 
 /**
  * The matching pass on `jobs` threads (default: all cores); chunks are concatenated in order, so the
- * output does not depend on jobs. PC features go to `pcSink` as chunks arrive (a spill file keeps
- * them out of memory until the end).
+ * output does not depend on jobs. PC features go to `pcSink` as chunks arrive and come back as
+ * its rows (a spill file keeps them out of memory).
  */
 export async function matchRecording(src: NormalizedSource, templates: MatchTemplate[], opts: MatchOptions, chunkSamples: number, reporter: Reporter, jobs?: number, pcSink: Float32Sink = memoryFloat32Sink()): Promise<MatchedRecording> {
   const parts: { seg: number; m: Omit<MatchedSpikes, 'pcFeatures'> }[] = [];
@@ -147,6 +153,6 @@ export async function matchRecording(src: NormalizedSource, templates: MatchTemp
     amplitude: cat((m) => m.amplitude, (n) => new Float32Array(n)),
     x: cat((m) => m.x, (n) => new Float32Array(n)),
     y: cat((m) => m.y, (n) => new Float32Array(n)),
-    pcFeatures: pcSink.collect(),
+    pcFeatures: pcSink.rows(opts.basis.numComponents * opts.pcChannels),
   };
 }

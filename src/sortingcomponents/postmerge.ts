@@ -10,13 +10,14 @@ import { acceptMerges, PairSet } from './mergegroups.js';
 import { scaleBetween, standardizePair, type PairTestOptions } from './merging.js';
 import { dipTest } from './unimodality.js';
 import { testComplementary } from './complementary.js';
+import type { Float32Rows } from '../exec/spill.js';
 
 export interface PostMergeSpikes {
   segment: Int32Array;
   sample: Float64Array;
   unit: Int32Array;
   /** numSpikes × numComponents × pcChannels: PC coefficients on the first pcChannels of the unit's template channels. */
-  pcFeatures: Float32Array;
+  pcFeatures: Float32Rows;
 }
 
 /** mergeScore: merge when the dip z-score of the pair's projected spikes is below it. */
@@ -189,12 +190,15 @@ export function testMatchedPair(spikes: PostMergeSpikes, a: number[], b: number[
     if (j >= 0) common.push([i, j]);
   }
   if (!common.length) return null;
-  const feat = (idx: number[], side: 0 | 1): Float64Array[] =>
-    evenlySpaced(idx, opts.maxSpikesPerUnit).map((i) => {
+  const feat = (idx: number[], side: 0 | 1): Float64Array[] => {
+    const picked = evenlySpaced(idx, opts.maxSpikesPerUnit);
+    const rows = spikes.pcFeatures.read(picked);
+    return picked.map((_, j) => {
       const v = new Float64Array(K * common.length);
-      for (let r = 0; r < K; r++) for (let q = 0; q < common.length; q++) v[r * common.length + q] = spikes.pcFeatures[i * K * P + r * P + common[q][side]];
+      for (let r = 0; r < K; r++) for (let q = 0; q < common.length; q++) v[r * common.length + q] = rows[j * K * P + r * P + common[q][side]];
       return v;
     });
+  };
   const fa = feat(a, 0);
   const fb = feat(b, 1);
   const dim = K * common.length;
