@@ -19,7 +19,7 @@ import { isDriftSignificant, DriftDecision } from '../motion/detectdrift.js';
 import type { Motion } from '../motion/motion.js';
 import type { MotionPeakParams, MotionPeaks } from '../motion/peaks.js';
 import { VERSION } from '../version.js';
-import { recursiveSplit } from '../sortingcomponents/clustering.js';
+import { spikeTimeKeys, splitGroups } from '../sortingcomponents/clustergroups.js';
 import { findEchoSpikes, labelUnits, removeDuplicateSpikes } from '../sortingcomponents/curation.js';
 import { findPostMerges } from '../sortingcomponents/postmerge.js';
 import type { Polarity } from '../sortingcomponents/detection.js';
@@ -334,7 +334,7 @@ async function detectAndCluster(src: NormalizedSource, setup: DetectionSetup, pr
     seed,
     jobs,
   }, reporter));
-  const clusters = stage('cluster', () => clusterPeaks(peaks, params, reporter));
+  const clusters = await stage('cluster', () => clusterPeaks(src.recording, peaks, params, reporter, jobs));
   if (debug) debug.peaks = peaks;
   return clusters;
 }
@@ -558,43 +558,43 @@ function makeDetectionSetup(rec: Recording, params: SorterParams, locations: Flo
   };
 }
 
-function clusterPeaks(peaks: PeakSample, params: SorterParams, reporter: Reporter): Cluster[] {
+/** Clusters of every peak channel's group large enough to split; the groups are split on the worker pool (`jobs` threads). */
+async function clusterPeaks(rec: Recording, peaks: PeakSample, params: SorterParams, reporter: Reporter, jobs: number | undefined): Promise<Cluster[]> {
+  const min = params.clustering.minClusterSize;
+  const channels = peaks.sample.map((s, c) => (s.length >= min ? c : -1)).filter((c) => c >= 0);
   const out: Cluster[] = [];
-  const nc = peaks.sample.length;
-  reporter.begin('cluster', nc);
-  for (let c = 0; c < nc; c++) {
-    const n = peaks.sample[c].length;
-    if (n >= params.clustering.minClusterSize) {
-      const labels = recursiveSplit(peaks.features[c], peaks.featureDim, {
-        minClusterSize: params.clustering.minClusterSize,
-        splitScore: params.clustering.splitScore,
-        maxDepth: params.clustering.maxDepth,
-        splitDims: params.clustering.splitDims,
-        seedComponents: params.clustering.seedComponents,
-        minSeparation: params.clustering.minSeparation,
-        maxSeparationGroup: params.clustering.separationMaxGroup,
-        minSeparationSide: params.clustering.separationMinSide,
-        timeKs: params.clustering.separationTimeKs,
-        shapeSeparation: params.clustering.shapeSeparation,
-        shapeMinFraction: params.clustering.shapeMinFraction,
-      }, spikeTimeKeys(peaks.segment[c], peaks.sample[c]));
+  const groups = {
+    features: channels.map((c) => peaks.features[c]),
+    featureDim: peaks.featureDim,
+    times: channels.map((c) => spikeTimeKeys(peaks.segment[c], peaks.sample[c])),
+  };
+  await splitGroups(rec, groups, {
+    minClusterSize: min,
+    splitScore: params.clustering.splitScore,
+    maxDepth: params.clustering.maxDepth,
+    splitDims: params.clustering.splitDims,
+    seedComponents: params.clustering.seedComponents,
+    minSeparation: params.clustering.minSeparation,
+    maxSeparationGroup: params.clustering.separationMaxGroup,
+    minSeparationSide: params.clustering.separationMinSide,
+    timeKs: params.clustering.separationTimeKs,
+    shapeSeparation: params.clustering.shapeSeparation,
+    shapeMinFraction: params.clustering.shapeMinFraction,
+  }, {
+    jobs,
+    reporter,
+    onLabels: (g, labels) => {
+      const c = channels[g];
       const k = labels.reduce((m, l) => Math.max(m, l + 1), 0);
       for (let l = 0; l < k; l++) {
         const idx: number[] = [];
         labels.forEach((v, i) => v === l && idx.push(i));
-        if (idx.length < params.clustering.minClusterSize) continue;
+        if (idx.length < min) continue;
         out.push({ segment: Int32Array.from(idx, (i) => peaks.segment[c][i]), sample: Float64Array.from(idx, (i) => peaks.sample[c][i]), channel: c });
       }
-    }
-    reporter.progress(c + 1);
-  }
-  reporter.end();
+    },
+  });
   return out;
-}
-
-/** One increasing key per spike over all segments (segment first): only the order of times matters to the time-course test. */
-function spikeTimeKeys(segment: Int32Array, sample: Float64Array): Float64Array {
-  return Float64Array.from(sample, (t, i) => segment[i] * 2 ** 44 + t);
 }
 
 async function runMatching(src: NormalizedSource, templates: SparseTemplate[], setup: DetectionSetup, proto: Prototype, params: SorterParams, locations: Float64Array, reporter: Reporter, jobs: number | undefined): Promise<MatchedRecording> {
