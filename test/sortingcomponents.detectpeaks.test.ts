@@ -30,3 +30,19 @@ test('detectPeaks equals the brute-force rule for every polarity, with ties and 
     }
   }
 });
+
+test('detectPeaks equals the brute-force rule on a wide probe, whose rows it scans in several blocks', () => {
+  // 96 channels × 2000 rows span several of detectPeaks' scan blocks, with peaks on rows at their edges.
+  const nc = 96;
+  const ns = 2000;
+  const rand = seededRandom(22);
+  const data = Float32Array.from({ length: ns * nc }, () => Math.round((rand() * 2 - 1) ** 3 * 12) / 2);
+  const neigh = Array.from({ length: nc }, (_, c) => Int32Array.from([c - 2, c - 1, c, c + 1, c + 2].filter((k) => k >= 0 && k < nc)));
+  for (const [from, to] of [[0, ns], [7, ns - 5], [339, 1400]]) {
+    const p = detectPeaks(data, ns, nc, from, to, 0, { threshold: 2.5, exclusionSamples: 3, dedupNeighbours: neigh, polarity: 'both' });
+    const got = Array.from(p.sample, (s, i) => `${s}:${p.channel[i]}`);
+    const want = bruteForce(data, ns, nc, from, to, 2.5, 3, neigh, 'both');
+    assert.ok(want.length > 1000, 'the input must hold many peaks');
+    assert.deepEqual(got, want, `rows [${from}, ${to})`);
+  }
+});

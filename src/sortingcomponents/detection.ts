@@ -29,6 +29,9 @@ export function polarityValue(v: number, polarity: Polarity): number {
   return polarity === 'negative' ? -v : polarity === 'positive' ? v : Math.abs(v);
 }
 
+/** Values per crossing scan of detectPeaks (128 KiB: fits in the second-level cache). */
+const SCAN_BLOCK_VALUES = 32768;
+
 /**
  * Peaks of `data` (time-major, numSamples × numChannels) whose row lies in [from, to);
  * rows are reported as `firstSample + row`.
@@ -53,19 +56,27 @@ export function detectPeaks(
   // found by the kernels (WASM SIMD when available), and only they pay for the extremum test.
   // NaN disables a side: no comparison with it is true.
   const { lo, hi } = crossingBounds(thr, pol);
-  const begin = Math.max(0, from) * nc;
-  const end = Math.min(numSamples, to) * nc;
-  const crossings = end > begin ? getKernels().thresholdCrossings(data.subarray(begin, end), lo, hi) : new Int32Array(0);
-  for (let j = 0; j < crossings.length; j++) {
-    const i = begin + crossings[j];
-    const x = data[i];
-    const t = Math.floor(i / nc);
-    const c = i - t * nc;
-    const v = polarityValue(x, pol);
-    if (isLocalExtremum(data, numSamples, nc, t, c, v, ex, opts.dedupNeighbours[c], pol)) {
-      sample.push(firstSample + t);
-      channel.push(c);
-      value.push(x);
+  const rowFrom = Math.max(0, from);
+  const rowTo = Math.min(numSamples, to);
+  const selfNeighbour = ownNeighbourFlags(opts.dedupNeighbours);
+  // Scanned in blocks of rows that stay in cache while their crossings are tested (which read the rows
+  // around each): one scan of a whole window first would fetch those rows from memory again.
+  const blockRows = Math.max(1, Math.floor(SCAN_BLOCK_VALUES / nc));
+  for (let r = rowFrom; r < rowTo; r += blockRows) {
+    const begin = r * nc;
+    const crossings = getKernels().thresholdCrossings(data.subarray(begin, Math.min(rowTo, r + blockRows) * nc), lo, hi);
+    for (let j = 0, t = r; j < crossings.length; j++) {
+      const i = begin + crossings[j];
+      // Rows come in ascending order: found by stepping, not by dividing.
+      while (i >= (t + 1) * nc) t++;
+      const x = data[i];
+      const c = i - t * nc;
+      const v = polarityValue(x, pol);
+      if (isLocalExtremum(data, numSamples, nc, t, c, v, ex, opts.dedupNeighbours[c], selfNeighbour[c] === 1, pol)) {
+        sample.push(firstSample + t);
+        channel.push(c);
+        value.push(x);
+      }
     }
   }
   return { sample: Float64Array.from(sample), channel: Int32Array.from(channel), value: Float32Array.from(value) };
@@ -118,7 +129,7 @@ export function peaksAmongCrossings(index: Int32Array, value: Float32Array, numC
   const pol = opts.polarity;
   const list = crossingsByChannel(index, value, nc, pol);
   const cursor = list.start.slice(0, nc);
-  const selfNeighbour = channelsInOwnNeighbourhood(opts.dedupNeighbours, nc);
+  const selfNeighbour = ownNeighbourFlags(opts.dedupNeighbours);
   const sample: number[] = [];
   const channel: number[] = [];
   const peakValue: number[] = [];
@@ -151,10 +162,16 @@ export function peaksAmongCrossings(index: Int32Array, value: Float32Array, numC
   return { sample: Float64Array.from(sample), channel: Int32Array.from(channel), value: Float32Array.from(peakValue) };
 }
 
+/** ownNeighbourFlags per neighbour table: the matching rounds call detectPeaks many times with the same one. */
+const ownNeighbourCache = new WeakMap<Int32Array[], Uint8Array>();
+
 /** 1 for the channels whose dedup neighbourhood includes the channel itself (the flank test compares with it). */
-function channelsInOwnNeighbourhood(neighbours: Int32Array[], nc: number): Uint8Array {
-  const own = new Uint8Array(nc);
-  for (let c = 0; c < nc; c++) own[c] = neighbours[c].includes(c) ? 1 : 0;
+function ownNeighbourFlags(neighbours: Int32Array[]): Uint8Array {
+  let own = ownNeighbourCache.get(neighbours);
+  if (!own) {
+    own = Uint8Array.from(neighbours, (neigh, c) => (neigh.includes(c) ? 1 : 0));
+    ownNeighbourCache.set(neighbours, own);
+  }
   return own;
 }
 
@@ -217,14 +234,15 @@ function isLocalExtremum(
   v: number,
   ex: number,
   neigh: Int32Array,
+  selfNeighbour: boolean,
   pol: Polarity,
 ): boolean {
   const t0 = Math.max(0, t - ex);
   const t1 = Math.min(ns - 1, t + ex);
   // Most crossings lie on a spike's flanks: the next or previous sample on the same channel rejects
-  // them before the whole neighbourhood is read (same tie rule as below).
-  if (t - 1 >= t0 && polarityValue(data[(t - 1) * nc + c], pol) >= v && neigh.includes(c)) return false;
-  if (t + 1 <= t1 && polarityValue(data[(t + 1) * nc + c], pol) > v && neigh.includes(c)) return false;
+  // them before the whole neighbourhood is read (same tie rule as below; selfNeighbour: c is in neigh).
+  if (selfNeighbour && t - 1 >= t0 && polarityValue(data[(t - 1) * nc + c], pol) >= v) return false;
+  if (selfNeighbour && t + 1 <= t1 && polarityValue(data[(t + 1) * nc + c], pol) > v) return false;
   for (let u = t0; u <= t1; u++) {
     const row = u * nc;
     for (let j = 0; j < neigh.length; j++) {
