@@ -56,7 +56,7 @@ test('splitGroups gives every group the labels recursiveSplit gives it, in group
     assert.ok(want.some((l) => Math.max(...l) >= 2), 'some group should split into three or more clusters');
     for (const jobs of [1, 2, 3]) {
       const got: [number, Int32Array][] = [];
-      await splitGroups(rec, input, OPTS, { jobs, onLabels: (g, labels) => got.push([g, labels]) });
+      await splitGroups(rec, input, OPTS, { jobs, minRowsForWorkers: 0, onLabels: (g, labels) => got.push([g, labels]) });
       assert.deepEqual(got.map(([g]) => g), want.map((_, g) => g), `${jobs} jobs: groups out of order`);
       got.forEach(([g, labels]) => assert.deepEqual(labels, want[g], `${jobs} jobs, group ${g}`));
     }

@@ -26,6 +26,9 @@ export function spikeTimeKeys(segment: Int32Array, sample: Float64Array): Float6
   return Float64Array.from(sample, (t, i) => segment[i] * 2 ** 44 + t);
 }
 
+/** Peaks (over all groups) from which clustering goes to the worker threads. */
+export const MIN_ROWS_FOR_WORKERS = 20_000;
+
 /**
  * recursiveSplit(features[g], featureDim, opts, times[g]) for every group g, handed to `onLabels` in group
  * order. With one job the groups run on this thread and nothing is copied.
@@ -34,10 +37,13 @@ export async function splitGroups(
   recording: Recording,
   groups: SplitGroups,
   opts: SplitOptions,
-  run: { jobs?: number; reporter?: Reporter; onLabels: (group: number, labels: Int32Array) => void },
+  run: { jobs?: number; reporter?: Reporter; onLabels: (group: number, labels: Int32Array) => void; minRowsForWorkers?: number },
 ): Promise<void> {
   const n = groups.features.length;
-  const shared = run.jobs !== 1 && n > 1;
+  const rows = groups.times.reduce((a, t) => a + t.length, 0);
+  // Starting worker threads costs about 0.1 s: fewer peaks than this cluster faster on this thread.
+  const jobs = rows < (run.minRowsForWorkers ?? MIN_ROWS_FOR_WORKERS) ? 1 : run.jobs;
+  const shared = jobs !== 1 && n > 1;
   const args: SplitTaskArgs = {
     features: shared ? sharedCopies(groups.features, Float32Array) : groups.features,
     featureDim: groups.featureDim,
@@ -49,7 +55,7 @@ export async function splitGroups(
     label: 'cluster',
     // A group's chunk spans no samples: its rows travel in args, and the chunk's index names the group.
     chunks: Array.from({ length: n }, (_, index) => ({ segment: 0, start: 0, end: 0, index })),
-    jobs: run.jobs,
+    jobs,
     reporter: run.reporter,
     task: { module: import.meta.url, exportName: 'splitGroupTask', init: null, args },
     onResult: (chunk, labels) => run.onLabels(chunk.index, labels),
