@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { generateGroundTruth } from '../src/core/generator.js';
 import { makeChunks } from '../src/exec/chunks.js';
 import { silentReporter } from '../src/exec/reporter.js';
-import { channelNeighbourhoods } from '../src/sortingcomponents/neighbours.js';
 import { DetectionSetup, DetectPassOptions, detectAndSample, detectChunk, learnPrototype, PeakSample, Prototype } from '../src/sortingcomponents/peakpass.js';
 import { seededRandom } from '../src/sortingcomponents/random.js';
 import type { NormalizedSource } from '../src/sortingcomponents/traces.js';
+import { testDetectionSetup } from './helpers/detectionsetup.js';
 
 function fixture(): { src: NormalizedSource; setup: DetectionSetup; proto: Prototype } {
   const gt = generateGroundTruth({ seed: 3, numChannels: 8, durationS: 4, numUnits: 6, firingRateHz: [20, 40] });
@@ -20,16 +20,7 @@ function fixture(): { src: NormalizedSource; setup: DetectionSetup; proto: Proto
   const locations = rec.getChannelLocations();
   // The generator's noise sd in raw units: a fixed scale is all this comparison needs.
   const scale = new Float32Array(rec.numChannels).fill(1 / 10);
-  const nBefore = Math.round(0.001 * fs);
-  const setup: DetectionSetup = {
-    polarity: 'negative',
-    nBefore,
-    length: nBefore + Math.round(0.002 * fs),
-    exclusionSamples: Math.round(0.0002 * fs),
-    dedupNeighbours: channelNeighbourhoods(locations, 50, rec.numChannels),
-    featureNeighbours: channelNeighbourhoods(locations, 60, 4),
-    chunkSamples: Math.round(0.5 * fs),
-  };
+  const setup = testDetectionSetup(fs, locations, rec.numChannels);
   const src: NormalizedSource = { recording: rec, scale };
   const proto = learnPrototype(src, setup, { threshold: 6, numComponents: 3, maxPeaks: 2000, numChunks: 4, seed: 1 });
   return { src, setup, proto };

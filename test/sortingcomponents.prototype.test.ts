@@ -12,11 +12,11 @@ import { generateGroundTruth } from '../src/core/generator.js';
 import { getKernels } from '../src/kernels/registry.js';
 import { BinaryRecording } from '../src/io/binary.js';
 import { learnTemporalBasis } from '../src/sortingcomponents/features.js';
-import { channelNeighbourhoods } from '../src/sortingcomponents/neighbours.js';
 import { DetectionSetup, learnPrototype } from '../src/sortingcomponents/peakpass.js';
 import { seededRandom } from '../src/sortingcomponents/random.js';
 import { readNormalized, NormalizedSource } from '../src/sortingcomponents/traces.js';
 import { tempDir } from './helpers/paths.js';
+import { testDetectionSetup } from './helpers/detectionsetup.js';
 
 const MAD_TO_SD = 0.6744897501960817;
 
@@ -42,16 +42,7 @@ function int16Recording(dir: string): BinaryRecording {
 function setupFor(rec: BinaryRecording): DetectionSetup {
   const fs = rec.samplingFrequency;
   const locations = rec.hasProbe() ? rec.getChannelLocations() : Float64Array.from({ length: 2 * rec.numChannels }, (_, i) => (i % 2 ? 20 * (i >> 1) : 0));
-  const nBefore = Math.round(0.001 * fs);
-  return {
-    polarity: 'negative',
-    nBefore,
-    length: nBefore + Math.round(0.002 * fs),
-    exclusionSamples: Math.round(0.0002 * fs),
-    dedupNeighbours: channelNeighbourhoods(locations, 50, rec.numChannels),
-    featureNeighbours: channelNeighbourhoods(locations, 60, 4),
-    chunkSamples: Math.round(0.5 * fs),
-  };
+  return testDetectionSetup(fs, locations, rec.numChannels);
 }
 
 /** MAD (medians at index n >> 1 of sorted copies) / 0.6745. */

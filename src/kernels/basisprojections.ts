@@ -19,44 +19,57 @@ export function checkBasisProjections(x: Float32Array, ld: number, row0: number,
   }
 }
 
-let snippet = new Float32Array(0);
+/** A basis (k components × len samples) transposed to len × k, made once per basis array (a learned basis never changes). */
+const transposed = new WeakMap<Float32Array, Float32Array>();
 
-/** The reference: the snippet is copied out row by row first (x is time-major), then each projection adds its terms in row order. */
-export function basisProjectionsTS(x: Float32Array, ld: number, row0: number, cols: Int32Array, basis: Float32Array, k: number, len: number, out: Float32Array, outStride: number): void {
-  checkBasisProjections(x, ld, row0, cols, basis, k, len, out, outStride);
-  const m = cols.length;
-  if (snippet.length < len * m) snippet = new Float32Array(len * m);
-  for (let p = 0; p < len; p++) {
-    const row = (row0 + p) * ld;
-    for (let j = 0; j < m; j++) snippet[p * m + j] = x[row + cols[j]];
+export function basisByRow(components: Float32Array, k: number, len: number): Float32Array {
+  let t = transposed.get(components);
+  if (!t || t.length !== k * len) {
+    t = new Float32Array(k * len);
+    for (let r = 0; r < k; r++) for (let p = 0; p < len; p++) t[p * k + r] = components[r * len + p];
+    transposed.set(components, t);
   }
-  for (let r = 0; r < k; r++) {
-    const base = r * len;
-    const to = r * outStride;
-    let j = 0;
-    // Four channels at a time: four independent chains of additions instead of one.
-    for (; j + 4 <= m; j += 4) {
+  return t;
+}
+
+/**
+ * The projection loop both layouts share: out[offset + j·jStride + r·rStride] = Σ_{p<len} byRow[p·k + r] ·
+ * x[(row0 + p)·ld + cols[j]]. Four components per sweep down the snippet, so each sample is read once for
+ * all four; each sum still adds its products in sample order (float64, from 0), as one dot per component would.
+ */
+export function projectColumns(x: Float32Array, ld: number, row0: number, cols: Int32Array, byRow: Float32Array, k: number, len: number, out: Float32Array, offset: number, jStride: number, rStride: number): void {
+  const first = row0 * ld;
+  for (let j = 0; j < cols.length; j++) {
+    const x0 = first + cols[j];
+    const o = offset + j * jStride;
+    let r = 0;
+    for (; r + 4 <= k; r += 4) {
       let s0 = 0;
       let s1 = 0;
       let s2 = 0;
       let s3 = 0;
-      for (let p = 0; p < len; p++) {
-        const weight = basis[base + p];
-        const at = p * m + j;
-        s0 += weight * snippet[at];
-        s1 += weight * snippet[at + 1];
-        s2 += weight * snippet[at + 2];
-        s3 += weight * snippet[at + 3];
+      for (let p = 0, at = x0, b = r; p < len; p++, at += ld, b += k) {
+        const v = x[at];
+        s0 += byRow[b] * v;
+        s1 += byRow[b + 1] * v;
+        s2 += byRow[b + 2] * v;
+        s3 += byRow[b + 3] * v;
       }
-      out[to + j] = s0;
-      out[to + j + 1] = s1;
-      out[to + j + 2] = s2;
-      out[to + j + 3] = s3;
+      out[o + r * rStride] = s0;
+      out[o + (r + 1) * rStride] = s1;
+      out[o + (r + 2) * rStride] = s2;
+      out[o + (r + 3) * rStride] = s3;
     }
-    for (; j < m; j++) {
-      let s = 0;
-      for (let p = 0; p < len; p++) s += basis[base + p] * snippet[p * m + j];
-      out[to + j] = s;
+    for (; r < k; r++) {
+      let s0 = 0;
+      for (let p = 0, at = x0, b = r; p < len; p++, at += ld, b += k) s0 += byRow[b] * x[at];
+      out[o + r * rStride] = s0;
     }
   }
+}
+
+/** The reference: projectColumns into the component-major layout. */
+export function basisProjectionsTS(x: Float32Array, ld: number, row0: number, cols: Int32Array, basis: Float32Array, k: number, len: number, out: Float32Array, outStride: number): void {
+  checkBasisProjections(x, ld, row0, cols, basis, k, len, out, outStride);
+  projectColumns(x, ld, row0, cols, basisByRow(basis, k, len), k, len, out, 0, 1, outStride);
 }

@@ -3,6 +3,7 @@
  * projection of each spike's snippet on the channels of its peak-channel neighbourhood.
  */
 import { symmetricEigen } from './linalg.js';
+import { basisByRow, projectColumns } from '../kernels/basisprojections.js';
 
 export interface TemporalBasis {
   /** numComponents × length, rows orthonormal. */
@@ -88,52 +89,8 @@ export function projectSnippet(
   out: Float32Array,
   offset: number,
 ): void {
-  const { numComponents: k, length: len, nBefore } = basis;
-  const byRow = componentsByRow(basis);
-  const first = (row - nBefore) * numChannels;
-  for (let j = 0; j < channels.length; j++) {
-    const x0 = first + channels[j];
-    const o = offset + j * k;
-    // Four components per sweep down the snippet, so each sample is read once for all four; each sum still
-    // adds its products in sample order (float64, from 0), so the values are those of one dot per component.
-    let r = 0;
-    for (; r + 4 <= k; r += 4) {
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let p = 0, x = x0, b = r; p < len; p++, x += numChannels, b += k) {
-        const v = data[x];
-        s0 += byRow[b] * v;
-        s1 += byRow[b + 1] * v;
-        s2 += byRow[b + 2] * v;
-        s3 += byRow[b + 3] * v;
-      }
-      out[o + r] = s0;
-      out[o + r + 1] = s1;
-      out[o + r + 2] = s2;
-      out[o + r + 3] = s3;
-    }
-    for (; r < k; r++) {
-      let s0 = 0;
-      for (let p = 0, x = x0, b = r; p < len; p++, x += numChannels, b += k) s0 += byRow[b] * data[x];
-      out[o + r] = s0;
-    }
-  }
-}
-
-/** The basis transposed (length × numComponents), made once per basis (never changed once learned): read row by row. */
-const basisByRow = new WeakMap<Float32Array, Float32Array>();
-
-function componentsByRow(basis: TemporalBasis): Float32Array {
-  let t = basisByRow.get(basis.components);
-  if (!t) {
-    const { components, numComponents: k, length: len } = basis;
-    t = new Float32Array(k * len);
-    for (let r = 0; r < k; r++) for (let p = 0; p < len; p++) t[p * k + r] = components[r * len + p];
-    basisByRow.set(basis.components, t);
-  }
-  return t;
+  const { components, numComponents: k, length: len, nBefore } = basis;
+  projectColumns(data, numChannels, row - nBefore, channels, basisByRow(components, k, len), k, len, out, offset, k, 1);
 }
 
 /** Copies one channel's waveform around window row `row` into out[offset..offset+length). */

@@ -14,6 +14,7 @@ import { TemporalBasis, copyWaveform, learnTemporalBasis, projectSnippet } from 
 import { seededRandom } from './random.js';
 import { Float32Scratch } from './scratch.js';
 import { getKernels } from '../kernels/registry.js';
+import { basisByRow } from '../kernels/basisprojections.js';
 import { NormalizedSource, TraceWindow, readNormalized } from './traces.js';
 import { PeakDetectOptions, Peaks, peaksAmongCrossings } from './detection.js';
 import { StepsWindow, readStepsWindow } from './stepswindow.js';
@@ -311,22 +312,9 @@ function detectChunkInSteps(win: StepsWindow, setup: DetectionSetup, proto: Prot
   const chans = new Int32Array(chanStart[n]);
   for (let i = 0; i < n; i++) chans.set(setup.featureNeighbours[peaks.channel[i]], chanStart[i]);
   const { numComponents: k, length: len } = proto.basis;
-  getKernels().stepsProjections(win.steps, nc, win.gain, win.scale, rows, chanStart, chans, basisByRow(proto.basis), k, len, features, dim);
+  getKernels().stepsProjections(win.steps, nc, win.gain, win.scale, rows, chanStart, chans, basisByRow(proto.basis.components, k, len), k, len, features, dim);
   if (win.steps.length === 0 && win.numSamples > 0) throw new Error('detectChunk: the resident steps window was detached by a kernel call (a kernel needed over 16 MiB of scratch): this is a bug in spikeforge');
   return { sample: peaks.sample, channel: peaks.channel, features, framesRead: win.framesRead };
-}
-
-/** The basis transposed (length × numComponents, as projectSnippet reads it), made once per basis. */
-const transposedBases = new WeakMap<Float32Array, Float32Array>();
-function basisByRow(basis: TemporalBasis): Float32Array {
-  let t = transposedBases.get(basis.components);
-  if (!t) {
-    const { components, numComponents: k, length: len } = basis;
-    t = new Float32Array(k * len);
-    for (let r = 0; r < k; r++) for (let p = 0; p < len; p++) t[p * k + r] = components[r * len + p];
-    transposedBases.set(basis.components, t);
-  }
-  return t;
 }
 
 /** detectMatchedPeaks (detection.ts) on steps: the crossings come from Kernels.int16CorrelationCrossings. */
