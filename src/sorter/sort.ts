@@ -33,6 +33,7 @@ import type { NormalizedSource, ReadCounter } from '../sortingcomponents/traces.
 import { resolveSorterParams, SorterParamOverrides, SorterParams } from './params.js';
 import { cacheTraces, decideTraceCache, TraceCache, TraceCacheDtype, TraceCacheMode, traceCacheRemovals } from '../exec/tracecache.js';
 import { Float32Rows, spillFloat32Sink } from '../exec/spill.js';
+import { releaseGarbage } from '../exec/memory.js';
 
 export interface SortOptions {
   params?: SorterParamOverrides;
@@ -205,6 +206,8 @@ function makeSortContext(options: SortOptions): SortContext {
 
 function makeStageTimer(reporter: Reporter, timings: Record<string, number>): StageTimer {
   return <T>(name: string, fn: () => T): T => {
+    // The previous stage's garbage goes before this one allocates (or starts workers) on top of it.
+    releaseGarbage();
     const t0 = performance.now();
     reporter.log('info', `${name}...`);
     const record = () => {
