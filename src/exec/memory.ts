@@ -1,8 +1,8 @@
 /**
- * Memory: releasing garbage between stages, and (for benchmarks) the time and peak memory of a piece of work. RSS covers the whole process, worker
- * threads included. Sampling on a timer only sees the event loop's idle moments, so the kernel's
- * lifetime maximum (resourceUsage().maxRSS) is consulted too: when the work pushes the process
- * to a new high, that high is exact even if the work was one synchronous block.
+ * Memory: releasing garbage between stages, and (for benchmarks) the time and peak memory of a piece of
+ * work. RSS covers the whole process, worker threads included. Sampling on a timer only sees the event
+ * loop's idle moments, so the kernel's lifetime maximum (resourceUsage().maxRSS) is consulted too: when
+ * the work pushes the process to a new high, that high is exact even if the work was one synchronous block.
  */
 
 import * as v8 from 'node:v8';

@@ -44,7 +44,6 @@ const CLOSE_TIMEOUT_MS = 5000;
 
 const liveWorkers = new Set<Worker>();
 
-/** Worker threads of all runs that have not emitted 'exit' yet (0 once every run has settled). */
 /**
  * Young-generation size of a worker thread (MB). A chunk task allocates its short-lived objects at a high
  * rate, and V8 answers by growing the young generation to its maximum (tens of MB) in every worker: RSS
@@ -53,6 +52,7 @@ const liveWorkers = new Set<Worker>();
  */
 const WORKER_YOUNG_GENERATION_MB = 6;
 
+/** Worker threads of all runs that have not emitted 'exit' yet (0 once every run has settled). */
 export function liveChunkWorkerCount(): number {
   return liveWorkers.size;
 }
