@@ -55,13 +55,14 @@ test('findMerges does not let a small mixed cluster bridge two distinct units', 
   const rand = seededRandom(5);
   const tA = template([12, 8, 4, 2]);
   const tB = template([9, 11, 6, 3]);
-  const units = [
-    { snippets: snippets(Array(80).fill(tA), rand), peakChannel: 0 },
-    { snippets: snippets(Array(80).fill(tB), rand), peakChannel: 0 },
-    { snippets: snippets([...Array(4).fill(tA), ...Array(4).fill(tB)], rand), peakChannel: 0 },
+  const sets = [
+    snippets(Array(80).fill(tA), rand),
+    snippets(Array(80).fill(tB), rand),
+    snippets([...Array(4).fill(tA), ...Array(4).fill(tB)], rand),
     // A second fragment of A: merging it with A stays allowed.
-    { snippets: snippets(Array(40).fill(tA), rand), peakChannel: 0 },
+    snippets(Array(40).fill(tA), rand),
   ];
+  const units = sets.map((set) => ({ snippets: () => set, count: set.count, peakChannel: 0 }));
   const opts = { length: L, maxShift: S, candidateCosine: 0.8, mergeScore: 2, maxSeparation: 4, amplitudeMin: 0.5, amplitudeMax: 2, scaleCosine: 0.95, near: () => true };
   const decisions = findMerges(units, opts);
   const parent = [0, 1, 2, 3];

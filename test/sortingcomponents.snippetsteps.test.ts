@@ -1,13 +1,14 @@
 /**
  * Templates on the int16 cache take medians on raw steps: gatherSnippetSteps must read the same windows
  * as gatherSnippets (raw steps, zero padded), and medianSnippetFromSteps must give the bits of
- * medianSnippet on the normalised snippets, for odd and even counts (mean of two converted middles).
+ * medianSnippet on the normalised snippets, for odd and even counts (mean of two converted middles);
+ * floatSetsFromSteps must give gatherSnippets' sets bit for bit, whichever slot of its pool it uses.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InMemoryRecording } from '../src/core/recordingtools.js';
 import type { Recording } from '../src/core/recording.js';
-import { gatherSnippetSteps, gatherSnippets, stepsAreMonotonic } from '../src/sortingcomponents/snippets.js';
+import { floatSetsFromSteps, gatherSnippetSteps, gatherSnippets, stepsAreMonotonic } from '../src/sortingcomponents/snippets.js';
 import { medianSnippet, medianSnippetFromSteps } from '../src/sortingcomponents/templatebuild.js';
 import { channelNormalizer, type NormalizedSource } from '../src/sortingcomponents/traces.js';
 import { randomArray } from './helpers/random.js';
@@ -96,4 +97,29 @@ test('gatherSnippetSteps declines sources whose steps do not map monotonically (
   // A float32 recording has no steps.
   const f32 = new InMemoryRecording([new Float32Array(100 * NC)], { samplingFrequency: 1000, channelIds: Array.from({ length: NC }, (_, c) => `ch${c}`) });
   assert.equal(gatherSnippetSteps({ recording: f32, scale: SCALE }, { segment: new Int32Array(1), sample: Float64Array.from([50]), owner: new Int32Array(1) }, CHANNELS, 2, 5, 200), null);
+});
+
+test('floatSetsFromSteps gives the sets of gatherSnippets bit for bit, in any order of requests, from a pool of a few slots', () => {
+  const src: NormalizedSource = { recording: int16Recording(), scale: SCALE };
+  const length = 7;
+  const channels = [...CHANNELS, Int32Array.from([1, 3]), Int32Array.from([0, 1, 2, 3, 4])];
+  const req = requests(60, 5);
+  req.owner.forEach((o, i) => (req.owner[i] = (o + i) % channels.length));
+  const steps = gatherSnippetSteps(src, req, channels, 3, length, 200)!;
+  const want = gatherSnippets(src, req, channels, 3, length, 200);
+  const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+  // A budget of one float: the pool has its minimum of 3 slots for 5 units, so slots are reused.
+  const setOf = floatSetsFromSteps(steps, channelNormalizer(src), 4);
+  let pairs = 0;
+  for (const [a, b] of [[0, 1], [2, 3], [4, 0], [1, 2], [3, 4], [0, 2], [4, 1], [3, 0], [2, 2]]) {
+    const A = setOf(a);
+    const B = setOf(b);
+    for (const [u, got] of [[a, A], [b, B]] as const) {
+      assert.deepEqual(got.channels, want[u].channels);
+      assert.equal(got.count, want[u].count);
+      assert.deepEqual(bits(got.data), bits(want[u].data), `unit ${u} (pair ${a}, ${b})`);
+    }
+    pairs++;
+  }
+  assert.equal(pairs, 9);
 });

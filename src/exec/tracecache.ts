@@ -22,8 +22,8 @@ import type { Recording } from '../core/recording.js';
 import { getKernels } from '../kernels/registry.js';
 import { BinaryRecording } from '../io/binary.js';
 import {
-  MotionPeakParams, MotionPeaks, MotionPeakSetup, MotionPeakStitcher, MotionStepLimits,
-  motionChunkInterior, motionPeakSetup, motionPeaksInSteps, motionPeaksInWindow, motionStepLimits,
+  MotionPeakConsumer, MotionPeakParams, MotionPeaks, MotionPeakSetup, MotionPeakStitcher, MotionStepLimits,
+  concatMotionPeaks, motionChunkInterior, motionPeakSetup, motionPeaksInSteps, motionPeaksInWindow, motionStepLimits,
 } from '../motion/peaks.js';
 import { formatBytes } from '../io/bytesource.js';
 import { CommonReferenceRecording } from '../preprocessing/common_reference.js';
@@ -49,8 +49,11 @@ export interface TraceCacheOptions {
   jobs?: number;
   reporter?: Reporter;
   signal?: AbortSignal;
-  /** Also detect the motion peaks (as detectMotionPeaks on the cached traces, with this noise). */
-  motionPeaks?: { noiseSd: ArrayLike<number>; params?: MotionPeakParams };
+  /**
+   * Also detect the motion peaks (as detectMotionPeaks on the cached traces, with this noise). With
+   * `consume`, they go there a batch at a time in recording order and the cache keeps none of them.
+   */
+  motionPeaks?: { noiseSd: ArrayLike<number>; params?: MotionPeakParams; consume?: MotionPeakConsumer };
 }
 
 export interface TraceCache {
@@ -63,7 +66,7 @@ export interface TraceCache {
   chunks: number;
   /** int16 samples that were beyond ±32767 steps and were clipped. */
   clippedSamples: number;
-  /** The motion peaks of the cached traces when options.motionPeaks asked for them. */
+  /** The motion peaks of the cached traces when options.motionPeaks asked for them (without a consumer). */
   motionPeaks: MotionPeaks | null;
   /**
    * Closes the files and removes the folder from `dir` at once (renamed away, its files deleted in the
@@ -316,7 +319,9 @@ export async function cacheTraces(rec: Recording, opts: TraceCacheOptions): Prom
       files,
       motion: mp ? { noiseSd: Float64Array.from(mp.noiseSd), params: mp.params ?? {} } : null,
     };
-    const stitcher = args.motion ? new MotionPeakStitcher(rec, motionPeakSetup(rec, args.motion.params, args.motion.noiseSd)) : null;
+    const collected: MotionPeaks[] = [];
+    const consume = mp?.consume ?? ((p: MotionPeaks) => void collected.push(p));
+    const stitcher = args.motion ? new MotionPeakStitcher(rec, motionPeakSetup(rec, args.motion.params, args.motion.noiseSd), consume) : null;
     const run = await runChunks<CacheChunkResult>({
       recording: rec,
       label: 'cache traces',
@@ -330,7 +335,8 @@ export async function cacheTraces(rec: Recording, opts: TraceCacheOptions): Prom
         stitcher?.push(chunk, (a, b) => readCachedRows(fds[chunk.segment], args, nc, a, b), r.motionPeaks);
       },
     });
-    motionPeaks = stitcher?.finish() ?? null;
+    stitcher?.finish();
+    if (stitcher && !mp?.consume) motionPeaks = concatMotionPeaks(collected);
     for (const fd of fds.splice(0)) fs.closeSync(fd);
     chunks = run.numChunks;
     recording = new BinaryRecording({

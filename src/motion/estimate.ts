@@ -106,36 +106,88 @@ export function motionLayout(rec: Recording): MotionLayout {
 
 /** Estimates the motion of a recording's tissue from its localized peaks. */
 export function estimateMotion(peaks: LocalizedPeaks, layout: MotionLayout, opts: MotionEstimateOptions = {}): Motion {
-  const o = resolve(opts);
-  const reporter = opts.reporter ?? silentReporter;
-  const n = peaks.timeS.length;
-  if (peaks.y.length !== n || peaks.amplitude.length !== n) throw new Error(`estimateMotion: timeS, y and amplitude must have one entry per peak (${n}, ${peaks.y.length}, ${peaks.amplitude.length})`);
-  if (layout.shanks.length > 1 && !peaks.channel) throw new Error('estimateMotion: a multi-shank probe needs the peak channel of every peak to split peaks by shank');
-  const shankOfChannel = new Map<number, number>();
-  layout.shanks.forEach((s, k) => s.channels.forEach((c) => shankOfChannel.set(c, k)));
-  const temporalBinsS = layout.segments.map(([a, b]) => {
-    const nt = Math.max(1, Math.ceil((b - a) / o.binS - 1e-9));
-    return Float64Array.from({ length: nt }, (_, i) => a + Math.min((i + 0.5) * o.binS, (b - a + i * o.binS) / 2));
-  });
-  const shanks: ShankMotion[] = [];
-  reporter.begin('estimate motion', layout.shanks.length * layout.segments.length);
-  let done = 0;
-  layout.shanks.forEach((sh, k) => {
-    const centres = windowCentres(sh.yMin, sh.yMax, o);
-    const disp: Float32Array[] = [];
-    let effective = centres;
-    layout.segments.forEach(([t0], seg) => {
-      const select = (i: number) => (peaks.segment ? peaks.segment[i] : 0) === seg && (layout.shanks.length === 1 || shankOfChannel.get(peaks.channel![i]) === k);
-      const raster = buildRaster(peaks, select, t0, temporalBinsS[seg].length, sh.yMin - o.marginUm, sh.yMax + o.marginUm, o);
-      const perWindow = centres.map((c) => estimateWindow(raster, o.rigid ? null : c, o));
-      disp.push(smoothAcrossWindows(perWindow, centres, o.rigid ? 0 : o.spatialSmoothUm, temporalBinsS[seg].length));
-      if (seg === 0) effective = effectiveCentres(perWindow, centres);
-      reporter.progress(++done);
+  const rasters = new MotionRasters(layout, opts);
+  rasters.add(peaks);
+  return rasters.estimate(opts.reporter);
+}
+
+/**
+ * The rasters of every shank and segment, which peaks are added to as a pass finds them: the pass then
+ * keeps time bins × depth bins per shank (6 kB per second of a 3.8 mm shank) instead of every peak
+ * (about 50 bytes each, tens of thousands per second on a dense probe). Adding the same peaks in the
+ * same order, in one batch or many, gives the same rasters, and estimate() the same motion.
+ */
+export class MotionRasters {
+  private readonly o: Resolved;
+  private readonly shankOfChannel = new Map<number, number>();
+  private readonly temporalBinsS: Float64Array[];
+  /** [shank][segment] raster, not yet smoothed. */
+  private readonly rasters: Raster[][];
+  /** Per shank: the depth (µm) where its rasters' first depth bin starts. */
+  private readonly yLo: number[];
+  private estimated = false;
+
+  constructor(private readonly layout: MotionLayout, opts: MotionEstimateOptions = {}) {
+    const o = resolve(opts);
+    this.o = o;
+    layout.shanks.forEach((s, k) => s.channels.forEach((c) => this.shankOfChannel.set(c, k)));
+    this.temporalBinsS = layout.segments.map(([a, b]) => {
+      const nt = Math.max(1, Math.ceil((b - a) / o.binS - 1e-9));
+      return Float64Array.from({ length: nt }, (_, i) => a + Math.min((i + 0.5) * o.binS, (b - a + i * o.binS) / 2));
     });
-    shanks.push({ shankId: sh.shankId, spatialBinsUm: Float64Array.from(effective), displacementUm: disp });
-  });
-  reporter.end();
-  return { temporalBinsS, shanks };
+    this.yLo = layout.shanks.map((sh) => sh.yMin - o.marginUm);
+    this.rasters = layout.shanks.map((sh, k) => {
+      const yLo = this.yLo[k];
+      const nd = Math.max(1, Math.ceil((sh.yMax + o.marginUm - yLo) / o.binUm));
+      return this.temporalBinsS.map((bins) => ({ numTimeBins: bins.length, numDepthBins: nd, y0: yLo + o.binUm / 2, binUm: o.binUm, data: new Float64Array(bins.length * nd) }));
+    });
+  }
+
+  /** Adds each peak's log(1 + amplitude) to its shank's raster (peaks outside every raster are left out). */
+  add(peaks: LocalizedPeaks): void {
+    if (this.estimated) throw new Error('MotionRasters: peaks added after estimate()');
+    const n = peaks.timeS.length;
+    if (peaks.y.length !== n || peaks.amplitude.length !== n) throw new Error(`estimateMotion: timeS, y and amplitude must have one entry per peak (${n}, ${peaks.y.length}, ${peaks.amplitude.length})`);
+    const multiShank = this.layout.shanks.length > 1;
+    if (multiShank && !peaks.channel) throw new Error('estimateMotion: a multi-shank probe needs the peak channel of every peak to split peaks by shank');
+    const { binS, binUm } = this.o;
+    for (let i = 0; i < n; i++) {
+      const seg = peaks.segment ? peaks.segment[i] : 0;
+      const k = multiShank ? this.shankOfChannel.get(peaks.channel![i]) : 0;
+      if (k === undefined || !(seg >= 0 && seg < this.layout.segments.length)) continue;
+      const r = this.rasters[k][seg];
+      const tb = Math.floor((peaks.timeS[i] - this.layout.segments[seg][0]) / binS);
+      const db = Math.floor((peaks.y[i] - this.yLo[k]) / binUm);
+      const a = peaks.amplitude[i];
+      if (tb < 0 || tb >= r.numTimeBins || db < 0 || db >= r.numDepthBins || !(a > 0)) continue;
+      r.data[tb * r.numDepthBins + db] += Math.log1p(a);
+    }
+  }
+
+  /** The motion from the peaks added so far (once: the rasters are smoothed in place). */
+  estimate(reporter: Reporter = silentReporter): Motion {
+    if (this.estimated) throw new Error('MotionRasters: estimate() was already called');
+    this.estimated = true;
+    const o = this.o;
+    const shanks: ShankMotion[] = [];
+    reporter.begin('estimate motion', this.layout.shanks.length * this.layout.segments.length);
+    let done = 0;
+    this.layout.shanks.forEach((sh, k) => {
+      const centres = windowCentres(sh.yMin, sh.yMax, o);
+      const disp: Float32Array[] = [];
+      let effective = centres;
+      this.rasters[k].forEach((raster, seg) => {
+        smoothRaster(raster, o.rasterSmoothUm);
+        const perWindow = centres.map((c) => estimateWindow(raster, o.rigid ? null : c, o));
+        disp.push(smoothAcrossWindows(perWindow, centres, o.rigid ? 0 : o.spatialSmoothUm, raster.numTimeBins));
+        if (seg === 0) effective = effectiveCentres(perWindow, centres);
+        reporter.progress(++done);
+      });
+      shanks.push({ shankId: sh.shankId, spatialBinsUm: Float64Array.from(effective), displacementUm: disp });
+    });
+    reporter.end();
+    return { temporalBinsS: this.temporalBinsS, shanks };
+  }
 }
 
 function windowCentres(yMin: number, yMax: number, o: Resolved): number[] {
@@ -156,21 +208,10 @@ export interface Raster {
   data: Float64Array;
 }
 
-/** The amplitude-weighted time × depth raster of the selected peaks, smoothed along depth. */
-export function buildRaster(peaks: LocalizedPeaks, select: (i: number) => boolean, t0: number, numTimeBins: number, yLo: number, yHi: number, o: { binS: number; binUm: number; rasterSmoothUm: number }): Raster {
-  const nd = Math.max(1, Math.ceil((yHi - yLo) / o.binUm));
-  const data = new Float64Array(numTimeBins * nd);
-  for (let i = 0; i < peaks.timeS.length; i++) {
-    if (!select(i)) continue;
-    const tb = Math.floor((peaks.timeS[i] - t0) / o.binS);
-    const db = Math.floor((peaks.y[i] - yLo) / o.binUm);
-    const a = peaks.amplitude[i];
-    if (tb < 0 || tb >= numTimeBins || db < 0 || db >= nd || !(a > 0)) continue;
-    data[tb * nd + db] += Math.log1p(a);
-  }
-  const sd = o.rasterSmoothUm / o.binUm;
-  if (sd > 0) smoothRows(data, numTimeBins, nd, sd);
-  return { numTimeBins, numDepthBins: nd, y0: yLo + o.binUm / 2, binUm: o.binUm, data };
+/** Gaussian smoothing of a raster along depth (sd in µm), in place. */
+function smoothRaster(r: Raster, sdUm: number): void {
+  const sd = sdUm / r.binUm;
+  if (sd > 0) smoothRows(r.data, r.numTimeBins, r.numDepthBins, sd);
 }
 
 function smoothRows(data: Float64Array, rows: number, cols: number, sd: number): void {
@@ -209,14 +250,16 @@ export function estimateWindow(r: Raster, centre: number | null, o: Resolved): W
   let hi = nd;
   while (lo < hi && weight[lo] < 1e-3) lo++;
   while (hi > lo && weight[hi - 1] < 1e-3) hi--;
-  const w = new Float64Array(nt * nd);
+  // Only the window's depth bins [lo, hi) are kept: row t holds bin j at t × width + j − lo.
+  const width = hi - lo;
+  const w = new Float64Array(nt * width);
   const norm = new Float64Array(nt);
   let mass = 0;
   let massY = 0;
   for (let t = 0; t < nt; t++) {
     for (let j = lo; j < hi; j++) {
       const v = r.data[t * nd + j] * weight[j];
-      w[t * nd + j] = v;
+      w[t * width + j - lo] = v;
       norm[t] += v * v;
       mass += v;
       massY += v * (r.y0 + j * r.binUm);
@@ -232,7 +275,7 @@ export function estimateWindow(r: Raster, centre: number | null, o: Resolved): W
     for (let d = 1; d <= pw.horizon && i + d < nt; d++) {
       const k = i + d;
       if (!(norm[k] > 0)) continue;
-      laggedDots(w, i * nd, k * nd, lo, hi, maxLag, corr);
+      laggedDots(w, i * width - lo, k * width - lo, lo, hi, maxLag, corr);
       for (let q = 0; q < corr.length; q++) corr[q] /= norm[i] * norm[k];
       let best = 0;
       for (let q = 1; q < corr.length; q++) if (corr[q] > corr[best]) best = q;

@@ -7,6 +7,8 @@
  * it (clipped at the segment edges). So the pass can also ride along another pass over the recording
  * (the trace cache's): each chunk's interior is detected where the chunk is, and the rows around chunk
  * boundaries are stitched in chunk order by MotionPeakStitcher, with the same result as this pass.
+ * Either pass hands its peaks over a chunk at a time (MotionPeakConsumer), so a caller that needs only
+ * what they add up to (the motion rasters, a drift map's sample) keeps none of them.
  */
 import type { Recording } from '../core/recording.js';
 import { Reporter, silentReporter } from '../exec/reporter.js';
@@ -86,12 +88,21 @@ export function motionPeakSetup(recording: Recording, params: MotionPeakParams, 
 
 /** Detects and localizes the peaks of a filtered recording (µV). */
 export function detectMotionPeaks(recording: Recording, opts: MotionPeakOptions = {}): MotionPeaks {
+  const parts: MotionPeaks[] = [];
+  streamMotionPeaks(recording, opts, (p) => parts.push(p));
+  return concatMotionPeaks(parts);
+}
+
+/** Receives a pass's motion peaks, a batch at a time, in recording order. */
+export type MotionPeakConsumer = (peaks: MotionPeaks) => void;
+
+/** detectMotionPeaks without keeping the peaks: each chunk's go to `consume` as they are found. */
+export function streamMotionPeaks(recording: Recording, opts: MotionPeakOptions, consume: MotionPeakConsumer): void {
   const fs = recording.samplingFrequency;
   const reporter = opts.reporter ?? silentReporter;
   const noise = opts.noiseSd ?? estimateNoiseMad(recording, { numChunks: 10, chunkSamples: Math.round(Math.min(1, recording.getDuration(0)) * fs), seed: 1 });
   const setup = motionPeakSetup(recording, opts, noise);
   const chunk = Math.max(1, Math.round((opts.chunkSeconds ?? 1) * fs));
-  const parts: MotionPeaks[] = [];
   const jobs: [number, number][] = [];
   for (let s = 0; s < recording.numSegments; s++) for (let a = 0; a < recording.getNumSamples(s); a += chunk) jobs.push([s, a]);
   reporter.begin('motion peaks', jobs.length);
@@ -101,11 +112,10 @@ export function detectMotionPeaks(recording: Recording, opts: MotionPeakOptions 
     const start = Math.max(0, a - setup.margin);
     const end = Math.min(ns, b + setup.margin);
     const uv = recording.getTraces({ segment: seg, start, end, scaled: true }) as Float32Array;
-    parts.push(motionPeaksInWindow(recording, uv, seg, start, a, b, setup));
+    consume(motionPeaksInWindow(recording, uv, seg, start, a, b, setup));
     reporter.progress(j + 1);
   });
   reporter.end();
-  return concatMotionPeaks(parts);
 }
 
 /**
@@ -146,10 +156,10 @@ export type MotionChunkRows = (from: number, to: number) => Float32Array;
 /**
  * Assembles the motion peaks of a pass whose chunks detect their own interior (motionChunkInterior):
  * push() the chunks in order with their interior peaks; the rows between interiors are detected here
- * from the chunks' edge rows. The result equals detectMotionPeaks with the same setup.
+ * from the chunks' edge rows. The peaks go to `emit` in recording order: all together, they equal
+ * detectMotionPeaks with the same setup.
  */
 export class MotionPeakStitcher {
-  private readonly parts: MotionPeaks[] = [];
   private segment = -1;
   /** Next row of the segment not yet detected. */
   private next = 0;
@@ -157,7 +167,7 @@ export class MotionPeakStitcher {
   private buf = new Float32Array(0);
   private bufStart = 0;
 
-  constructor(private readonly recording: Recording, private readonly setup: MotionPeakSetup) {}
+  constructor(private readonly recording: Recording, private readonly setup: MotionPeakSetup, private readonly emit: MotionPeakConsumer) {}
 
   push(chunk: { segment: number; start: number; end: number }, rows: MotionChunkRows, interior: MotionPeaks | null): void {
     const { segment, start, end } = chunk;
@@ -170,7 +180,7 @@ export class MotionPeakStitcher {
       if (!interior) throw new Error(`motion peaks: chunk [${start}, ${end}) of segment ${segment} needs its interior peaks`);
       this.append(rows(start, Math.min(end, inner.from + M)));
       this.detectUpTo(inner.from, ns);
-      this.parts.push(interior);
+      this.emit(interior);
       this.next = inner.to;
       this.keep(rows(Math.max(start, inner.to - M), end), Math.max(start, inner.to - M));
     } else {
@@ -180,9 +190,9 @@ export class MotionPeakStitcher {
     }
   }
 
-  finish(): MotionPeaks {
+  /** Checks that every row was pushed. */
+  finish(): void {
     this.checkSegmentDone();
-    return concatMotionPeaks(this.parts);
   }
 
   private checkSegmentDone(): void {
@@ -232,7 +242,7 @@ export class MotionPeakStitcher {
     const w1 = Math.min(ns, to + M);
     if (w0 < this.bufStart || w1 > this.bufEnd()) throw new Error(`motion peaks: rows [${w0}, ${w1}) are not buffered (have [${this.bufStart}, ${this.bufEnd()}))`);
     const window = this.buf.subarray((w0 - this.bufStart) * nc, (w1 - this.bufStart) * nc);
-    this.parts.push(motionPeaksInWindow(this.recording, window, this.segment, w0, this.next, to, this.setup));
+    this.emit(motionPeaksInWindow(this.recording, window, this.segment, w0, this.next, to, this.setup));
     this.next = to;
   }
 }

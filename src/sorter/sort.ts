@@ -13,12 +13,14 @@ import { commonReference } from '../preprocessing/common_reference.js';
 import { estimateCommonMode } from '../preprocessing/commonmode.js';
 import { FilterRecording, highpassFilter } from '../preprocessing/filter.js';
 import { DTYPE_BYTES } from '../core/dtypes.js';
-import { computeMotion, motionFromPeaks } from '../motion/compute.js';
+import { StreamedMotion } from '../motion/compute.js';
 import { correctMotion } from '../motion/correct.js';
 import { isDriftSignificant, DriftDecision } from '../motion/detectdrift.js';
 import type { Motion } from '../motion/motion.js';
-import type { MotionPeakParams, MotionPeaks } from '../motion/peaks.js';
+import type { MotionEstimateOptions } from '../motion/estimate.js';
+import type { MotionPeakParams } from '../motion/peaks.js';
 import { VERSION } from '../version.js';
+import type { DriftMapPeaks } from '../viz/driftmap.js';
 import { spikeTimeKeys, splitGroups } from '../sortingcomponents/clustergroups.js';
 import { findEchoSpikes, labelUnits, removeDuplicateSpikes } from '../sortingcomponents/curation.js';
 import { findPostMerges } from '../sortingcomponents/postmerge.js';
@@ -92,10 +94,10 @@ export interface TraceCacheSummary {
   clippedSamples: number;
 }
 
-/** The estimated motion and the peaks it came from (for motion.npz and the drift map). */
+/** The estimated motion (for motion.npz), and an even sample of the peaks it came from (for the drift map). */
 export interface SortMotion {
   motion: Motion;
-  peaks: MotionPeaks;
+  peaks: Required<DriftMapPeaks>;
   decision: DriftDecision;
   corrected: boolean;
 }
@@ -246,11 +248,12 @@ async function withTraceCache<T>(
 ): Promise<{ result: T; cache: TraceCacheRecord | null }> {
   // Motion estimation and every later pass read the preprocessed traces from one temporary copy
   // instead of recomputing the filter and reference on each pass; its motion peaks come with it.
-  const filteredCache = await maybeCacheTraces(input, filtered, ctx, warnings, { label: 'cache traces', noiseLabel: 'noise for cache', motionPeaks: true });
+  const motionPeaks = wantsDrift(filtered, ctx.params) ? new StreamedMotion(filtered, motionEstimateOptions(ctx.params)) : null;
+  const filteredCache = await maybeCacheTraces(input, filtered, ctx, warnings, { label: 'cache traces', noiseLabel: 'noise for cache', motionPeaks });
   let correctedCache: TraceCache | null = null;
   try {
     const base = filteredCache?.recording ?? filtered;
-    const drift = ctx.stage('motion', () => estimateDrift(base, ctx.params, ctx.reporter, filteredCache?.motionPeaks ?? null));
+    const drift = ctx.stage('motion', () => estimateDrift(base, ctx.params, ctx.reporter, motionPeaks, filteredCache !== null));
     if (drift) ctx.reporter.log('info', drift.decision.reason);
     let rec = base;
     if (drift?.corrected) {
@@ -258,7 +261,7 @@ async function withTraceCache<T>(
       // replaces the uncorrected one (no longer read). float32 keeps the interpolated values exactly: an int16
       // step after interpolation cost gt-drift 0.011 of mean accuracy.
       rec = correctMotion(base, drift.motion, { sigmaUm: ctx.params.motion.sigmaUm });
-      correctedCache = await maybeCacheTraces(input, rec, ctx, warnings, { label: 'cache corrected traces', noiseLabel: 'noise for corrected cache', motionPeaks: false, dtype: 'float32' });
+      correctedCache = await maybeCacheTraces(input, rec, ctx, warnings, { label: 'cache corrected traces', noiseLabel: 'noise for corrected cache', motionPeaks: null, dtype: 'float32' });
       if (correctedCache) {
         filteredCache?.dispose();
         rec = correctedCache.recording;
@@ -454,19 +457,22 @@ function motionPeakParams(params: SorterParams): MotionPeakParams {
   return { polarity: params.detection.polarity as Polarity };
 }
 
+function motionEstimateOptions(params: SorterParams): MotionEstimateOptions {
+  const m = params.motion;
+  return { rigid: m.rigid, binS: m.binS, windowStepUm: m.windowStepUm, windowScaleUm: m.windowScaleUm };
+}
+
 /**
  * Estimates probe motion and decides whether to correct it; null when the geometry does not allow it.
- * `peaks`: motion peaks already detected on `rec` (by the trace cache's pass), else detected here.
+ * `stream` (null when motion is not wanted) gets the peaks of `rec`: already, by the trace cache's pass
+ * (`streamed`), else detected here.
  */
-function estimateDrift(rec: Recording, params: SorterParams, reporter: Reporter, peaks: MotionPeaks | null): SortMotion | null {
-  const m = params.motion;
-  if (!wantsDrift(rec, params)) return null;
-  const estimate = { rigid: m.rigid, binS: m.binS, windowStepUm: m.windowStepUm, windowScaleUm: m.windowScaleUm };
-  const found = peaks
-    ? motionFromPeaks(rec, peaks, { estimate, reporter })
-    : computeMotion(rec, { peaks: motionPeakParams(params), estimate, reporter });
-  const decision = isDriftSignificant(found.motion, { thresholdUm: m.thresholdUm });
-  return { motion: found.motion, peaks: found.peaks, decision, corrected: m.correction === 'on' || decision.significant };
+function estimateDrift(rec: Recording, params: SorterParams, reporter: Reporter, stream: StreamedMotion | null, streamed: boolean): SortMotion | null {
+  if (!stream) return null;
+  if (!streamed) stream.detect(rec, motionPeakParams(params), reporter);
+  const found = stream.finish(reporter);
+  const decision = isDriftSignificant(found.motion, { thresholdUm: params.motion.thresholdUm });
+  return { motion: found.motion, peaks: found.peaks, decision, corrected: params.motion.correction === 'on' || decision.significant };
 }
 
 /** What preprocessing decided: the common reference applied, and the shared-noise level behind an 'auto' choice. */
@@ -519,14 +525,14 @@ function chooseCommonReference(filtered: Recording, params: SorterParams): Prepr
  * Writes `rec` (the preprocessed or the corrected traces) to a temporary cache when execution.cacheTraces
  * asks for it (see decideTraceCache). Its int16 step needs only a rough noise level of `rec` (a quarter of
  * a second from each of 4 chunks): the sort's noise is measured on the cache. `motionPeaks`: also detect
- * the motion peaks in the writing pass when motion will be estimated (thresholded on the same rough noise).
+ * the motion peaks in the writing pass, into this stream (thresholded on the same rough noise).
  */
 async function maybeCacheTraces(
   input: Recording,
   rec: Recording,
   ctx: SortContext,
   warnings: string[],
-  how: { label: string; noiseLabel: string; motionPeaks: boolean; dtype?: TraceCacheDtype },
+  how: { label: string; noiseLabel: string; motionPeaks: StreamedMotion | null; dtype?: TraceCacheDtype },
 ): Promise<TraceCache | null> {
   const { params, reporter, stage } = ctx;
   const ex = params.execution;
@@ -535,12 +541,12 @@ async function maybeCacheTraces(
   const decision = decideTraceCache(ex.cacheTraces as TraceCacheMode, input, rec, FULL_PASSES, dtype, tempDir);
   reporter.log('debug', `${how.label}: ${decision.reason}`);
   if (!decision.cache) return null;
-  const wantPeaks = how.motionPeaks && wantsDrift(rec, params);
+  const wantPeaks = how.motionPeaks !== null;
   // float32 stores values as they are: only the int16 step and the motion peaks' threshold need the noise.
   const noiseSd = dtype === 'int16' || wantPeaks
     ? stage(how.noiseLabel, () => estimateNoiseMad(rec, { numChunks: 4, chunkSamples: Math.round(rec.samplingFrequency / 4), seed: ctx.seed }))
     : new Float32Array(rec.numChannels);
-  const motionPeaks = wantPeaks ? { noiseSd, params: motionPeakParams(params) } : undefined;
+  const motionPeaks = how.motionPeaks ? { noiseSd, params: motionPeakParams(params), consume: how.motionPeaks.consume } : undefined;
   const cache = await stage(how.label, () => cacheTraces(rec, { noiseSd, dtype, tempDir, jobs: ctx.jobs, reporter, motionPeaks }));
   if (cache.clippedSamples) warnings.push(`${cache.clippedSamples} samples beyond ±512 noise sd were clipped in the int16 trace cache: set execution.cacheDtype = float32 to keep them`);
   return cache;

@@ -11,7 +11,10 @@ import { dipTest } from './unimodality.js';
 import { getKernels } from '../kernels/registry.js';
 
 export interface MergeCandidateUnit {
-  snippets: SnippetSet;
+  /** The unit's snippets: findMerges asks for a pair's two sets while it tests them, so they may be made on demand. */
+  snippets: () => SnippetSet;
+  /** Snippets in the set. */
+  count: number;
   peakChannel: number;
 }
 
@@ -63,15 +66,17 @@ export function findMerges(units: MergeCandidateUnit[], opts: MergeOptions): Mer
   // Each unit's mean snippets are computed once, not once per pair and shift.
   const ext = opts.length + 2 * opts.maxShift;
   const means: (SnippetMeans | undefined)[] = [];
-  const meansOf = (u: number): SnippetMeans => (means[u] ??= snippetMeans(units[u].snippets, ext));
+  const meansOf = (u: number, set: SnippetSet): SnippetMeans => (means[u] ??= snippetMeans(set, ext));
   for (let a = 0; a < units.length; a++) {
     for (let b = a + 1; b < units.length; b++) {
       if (!opts.near(units[a].peakChannel, units[b].peakChannel)) continue;
-      const d = testPair(units[a].snippets, units[b].snippets, opts, [meansOf(a), meansOf(b)]);
+      const A = units[a].snippets();
+      const B = units[b].snippets();
+      const d = testPair(A, B, opts, [meansOf(a, A), meansOf(b, B)]);
       if (d && d.score < opts.mergeScore && d.separation < opts.maxSeparation) out.push({ a, b, shift: d.shift, score: d.score });
       // Dissimilar templates (no result though both have spikes) are distinct too: else a small
       // cluster similar to both could bridge two neighbouring units.
-      else if (d || (units[a].snippets.count >= 4 && units[b].snippets.count >= 4)) distinct.add(a, b);
+      else if (d || (units[a].count >= 4 && units[b].count >= 4)) distinct.add(a, b);
     }
   }
   return acceptMerges(units.length, out.sort((x, y) => x.score - y.score), distinct).accepted;

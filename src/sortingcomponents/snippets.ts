@@ -115,6 +115,50 @@ export function gatherSnippetSteps(
   return steps ? out : null;
 }
 
+/**
+ * The float sets of int16 step sets, each made when asked for (the values gatherSnippets gives for the
+ * same snippets; `f` must pass stepsAreMonotonic) into one of the slots of a pool of about `budgetBytes`,
+ * the most recently used kept. A caller that visits the sets a neighbourhood at a time then holds the
+ * steps (half the bytes of the floats) and the pool, instead of every float set at once.
+ * A returned set is a view of its slot: it stays valid while fewer than two other units are asked for.
+ */
+export function floatSetsFromSteps(sets: SnippetStepSet[], f: ChannelNormalizer, budgetBytes: number): (u: number) => SnippetSet {
+  const largest = sets.reduce((m, s) => Math.max(m, s.data.length), 1);
+  const numSlots = Math.min(sets.length, Math.max(3, Math.floor(budgetBytes / (4 * largest))));
+  // One block: sets of a few MB made and dropped one after another would fragment the allocator's heap
+  // and keep the process's resident size up for the rest of the sort.
+  const pool = new Float32Array(numSlots * largest);
+  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
+  const slotOf = new Map<number, number>();
+  const view = (u: number, slot: number): SnippetSet => {
+    const { channels, data, count } = sets[u];
+    return { channels, data: pool.subarray(slot * largest, slot * largest + data.length), count };
+  };
+  return (u) => {
+    const hit = slotOf.get(u);
+    if (hit !== undefined) {
+      slotOf.delete(u);
+      slotOf.set(u, hit);
+      return view(u, hit);
+    }
+    let slot = slotOf.size;
+    if (slot === numSlots) {
+      const [oldest, freed] = slotOf.entries().next().value as [number, number];
+      slotOf.delete(oldest);
+      slot = freed;
+    }
+    slotOf.set(u, slot);
+    const set = view(u, slot);
+    const steps = sets[u].data;
+    const nch = set.channels.length;
+    const gain = Float64Array.from(set.channels, (c) => f.gain[c]);
+    const scale = Float32Array.from(set.channels, (c) => f.scale[c]);
+    // copySnippet16's expression, so the values are bit for bit gatherSnippets'.
+    for (let i = 0; i < steps.length; i += nch) for (let q = 0; q < nch; q++) set.data[i + q] = Math.fround(steps[i + q] * gain[q]) * scale[q];
+    return set;
+  };
+}
+
 /** One step q of channel c in noise units, as gatherSnippets stores it (float32). */
 export function stepToNoiseUnits(q: number, gain: number, scale: number): number {
   return Math.fround(Math.fround(q * gain) * scale);

@@ -7,7 +7,7 @@ import { getKernels } from '../kernels/registry.js';
 import { Polarity, polarityValue } from './detection.js';
 import { findMerges, type MergeDecision, type PairTestOptions } from './merging.js';
 import { seededRandom, sampleIndices } from './random.js';
-import { SnippetRequest, SnippetSet, SnippetStepSet, gatherSnippetSteps, gatherSnippets, stepToNoiseUnits } from './snippets.js';
+import { SnippetRequest, SnippetSet, SnippetStepSet, floatSetsFromSteps, gatherSnippetSteps, gatherSnippets, stepToNoiseUnits } from './snippets.js';
 import type { SparseTemplate } from './matching.js';
 import { channelNormalizer, type ChannelNormalizer, type NormalizedSource } from './traces.js';
 
@@ -117,6 +117,13 @@ interface OwnedPicks {
 /** Snippet bytes read per batch of final templates (at least one unit per batch). */
 const TEMPLATE_BATCH_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Float snippet sets the merge tests keep made from steps (a unit at maxSpikesPerUnit: about 2 MB). Over
+ * glibc's largest mmap threshold (32 MiB), so the pool is mapped on its own and given back when freed: a
+ * smaller one can land at the top of the heap and stay resident through matching.
+ */
+const MERGE_FLOAT_SETS_BYTES = 48 * 1024 * 1024;
+
 function snippetCount(items: OwnedPicks[]): number {
   return items.reduce((a, it) => a + it.pick.length, 0);
 }
@@ -145,15 +152,18 @@ export function templateBatches(bytes: number[], budget: number): [number, numbe
 function mergeDecisions(src: NormalizedSource, clusters: Cluster[], picks: Int32Array[], opts: TemplateBuildOptions): MergeDecision[] {
   const S = opts.maxShift;
   const ext = opts.length + 2 * S;
-  const first = gather(src, clusters.map((c, u) => ({ cl: c, pick: picks[u], offset: 0 })), clusters.map((c) => opts.neighbours[c.channel]), opts.nBefore + S, ext, opts.chunkSamples);
+  const items = clusters.map((c, u) => ({ cl: c, pick: picks[u], offset: 0, owner: u }));
+  const channels = clusters.map((c) => opts.neighbours[c.channel]);
+  // On the int16 trace cache the snippets are held as steps and made float a few units at a time (the
+  // pairs are tested a neighbourhood at a time): with every unit at maxSpikesPerUnit, the float sets
+  // of all of them (346 MiB on the 384-channel, 600 s benchmark) would be the sort's peak memory.
+  const steps = gatherOwned(src, items, channels, opts.nBefore + S, ext, opts.chunkSamples, gatherSnippetSteps);
+  const floats = steps ? null : gatherOwned(src, items, channels, opts.nBefore + S, ext, opts.chunkSamples, gatherSnippets);
+  const setOf = steps ? floatSetsFromSteps(steps, channelNormalizer(src), MERGE_FLOAT_SETS_BYTES) : (u: number) => floats![u];
   return findMerges(
-    first.map((s, u) => ({ snippets: s, peakChannel: clusters[u].channel })),
+    clusters.map((c, u) => ({ snippets: () => setOf(u), count: (steps ?? floats!)[u].count, peakChannel: c.channel })),
     { length: opts.length, maxShift: S, candidateCosine: opts.candidateCosine, mergeScore: opts.mergeScore, maxSeparation: opts.maxSeparation, amplitudeMin: opts.amplitudeMin, amplitudeMax: opts.amplitudeMax, scaleCosine: opts.scaleCosine, footprintTest: opts.footprintTest, near: opts.near },
   );
-}
-
-function gather(src: NormalizedSource, items: { cl: Cluster; pick: Int32Array; offset: number }[], channels: Int32Array[], nBefore: number, length: number, chunkSamples: number): SnippetSet[] {
-  return gatherOwned(src, items.map((it, u) => ({ ...it, owner: u })), channels, nBefore, length, chunkSamples, gatherSnippets);
 }
 
 /** gatherSnippets or gatherSnippetSteps. */
