@@ -149,12 +149,11 @@ export function floatSetsFromSteps(sets: SnippetStepSet[], f: ChannelNormalizer,
     }
     slotOf.set(u, slot);
     const set = view(u, slot);
-    const steps = sets[u].data;
+    // The set's rows read as one block of its own columns, converted by gatherSnippets' own copy: the same bits.
     const nch = set.channels.length;
-    const gain = Float64Array.from(set.channels, (c) => f.gain[c]);
-    const scale = Float32Array.from(set.channels, (c) => f.scale[c]);
-    // copySnippet16's expression, so the values are bit for bit gatherSnippets'.
-    for (let i = 0; i < steps.length; i += nch) for (let q = 0; q < nch; q++) set.data[i + q] = Math.fround(steps[i + q] * gain[q]) * scale[q];
+    const rows = nch > 0 ? set.data.length / nch : 0;
+    const own = Int32Array.from({ length: nch }, (_, q) => q);
+    copySnippet16(sets[u].data, nch, 0, rows, own, Float64Array.from(set.channels, (c) => f.gain[c]), Float32Array.from(set.channels, (c) => f.scale[c]), rows, set.data, 0);
     return set;
   };
 }
